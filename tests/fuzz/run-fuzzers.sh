@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets and run each for SECONDS on its seed corpus.
+# One case per target: it passes when the fuzzer finds no crash, leak or hang.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+build=${1:?usage: run-fuzzers.sh BUILDDIR SECONDS}
+seconds=${2:-15}
+fz=$build/tests/fuzz
+make -C "$fz" fuzz >"$fz/build.out" 2>&1 || { tap_not_ok "build fuzz targets"; sed 's/^/# /' "$fz/build.out" | tail -30; tap_done; }
+targets=$(sed -n 's/^FUZZ_TARGETS = //p' "$fz/Makefile")
+for t in $targets; do
+    mkdir -p "$fz/corpus-run/$t"
+    if (cd "$fz" && ./"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+            corpus-run/"$t" "$top/tests/fuzz/corpus/$t") >"$fz/$t.out" 2>&1; then
+        tap_ok "$t: ${seconds}s of fuzzing, $(grep -o 'Done [0-9]* runs' "$fz/$t.out" | tail -1)"
+    else
+        tap_not_ok "$t found a failure"; tail -60 "$fz/$t.out" | sed 's/^/# /'
+    fi
+done
+tap_done
