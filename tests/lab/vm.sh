@@ -1,0 +1,160 @@
+# tests/lab/vm.sh: the lab's "vm" verbs; sourced by tests/lab/lab.
+#
+#   lab vm start NAME --on NODE [--memory MiB] [--disk MiB]
+#                        put NAME's disk and domain XML on the share, start the
+#                        disk export on NODE and boot the test guest there
+#   lab vm export NAME --on NODE   start (only) NAME's disk export on NODE
+#   lab vm verify NAME [--json]    read NAME's disk from the share and check its records
+#   lab vm where NAME              the hosts NAME runs on, one per line
+#   lab vm destroy NAME            stop NAME and its exports everywhere (the disk stays)
+#
+# The disk export is plain nbdkit over the share's file for now; smbio's
+# export takes its place once it exists (issue 5).
+
+vm_socket() { echo "/run/vsmigrate/disks/$1-disk0.sock"; }
+vm_share_dir() { echo "$L/fs/vms/$1"; }
+
+vm_parse() {  # sets vm_name, vm_node, vm_mem, vm_disk, vm_json
+    vm_name=${1:?usage: lab vm VERB NAME ...}; shift
+    [[ $vm_name =~ ^[a-z][a-z0-9-]{0,30}$ ]] || die "VM names are lowercase letters, digits and '-'"
+    vm_node="" vm_mem=256 vm_disk=32 vm_json=0
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --on) vm_node=$2; shift ;;
+            --memory) vm_mem=$2; shift ;;
+            --disk) vm_disk=$2; shift ;;
+            --json) vm_json=1 ;;
+            *) die "lab vm: unknown option $1" ;;
+        esac
+        shift
+    done
+    if [ -n "$vm_node" ]; then is_host "$vm_node" || die "--on takes a host: $LAB_HOSTS"; fi
+}
+
+vm_xml() {   # vm_xml NAME MEM GUESTDIR
+    local name=$1 mem=$2 guest=$3
+    cat <<EOF
+<domain type='qemu'>
+  <name>$name</name>
+  <memory unit='MiB'>$mem</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$guest/vmlinuz</kernel>
+    <initrd>$guest/initrd.img</initrd>
+    <cmdline>console=ttyS0 panic=-1 quiet vsm.mem=$((mem / 4))</cmdline>
+  </os>
+  <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
+  <features><acpi/><apic/></features>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='network' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source protocol='nbd'><host transport='unix' socket='$(vm_socket "$name")'/></source>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='network'>
+      <source network='lan'/>
+      <model type='virtio'/>
+    </interface>
+    <serial type='file'>
+      <source path='/var/log/libvirt/qemu/$name-console.log'/>
+      <target port='0'/>
+    </serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF
+}
+
+vm_export_up() {   # vm_export_up NAME NODE
+    local name=$1 node=$2 sock
+    sock=$(vm_socket "$name")
+    daemon_alive "$node" "export-$name" && return 0
+    mkdir -p "$L/$node/run/vsmigrate/disks"
+    rm -f "$L/$node$sock"
+    start_daemon "$node" "export-$name" nbdkit --foreground \
+        --unix "$sock" file "$(vm_share_dir "$name")/$name.raw"
+    wait_for 30 "$name's disk export on $node" test -S "$L/$node$sock"
+}
+
+vm_start() {
+    vm_parse "$@"
+    [ -n "$vm_node" ] || die "usage: lab vm start NAME --on NODE"
+    local guest tmp
+    guest=$("$top/tests/guest/build") || die "building the test guest failed"
+    cmd_kinit ws admin
+    if [ ! -f "$(vm_share_dir "$vm_name")/$vm_name.raw" ]; then
+        tmp=$L/ws/tmp-$vm_name
+        mkdir -p "$tmp"
+        truncate -s "${vm_disk}M" "$tmp/$vm_name.raw"
+        vm_xml "$vm_name" "$vm_mem" "$guest" >"$tmp/$vm_name.xml"
+        enter ws smbclient --use-kerberos=required "//fs.$LAB_DNS/vms" \
+            -c "mkdir $vm_name; put $tmp/$vm_name.raw $vm_name/$vm_name.raw; put $tmp/$vm_name.xml $vm_name/$vm_name.xml" \
+            >"$L/ws/log/vm-$vm_name.log" 2>&1 ||
+            { cat "$L/ws/log/vm-$vm_name.log" >&2; die "putting $vm_name on the share failed"; }
+        rm -rf "$tmp"
+    fi
+    vm_export_up "$vm_name" "$vm_node"
+    enter "$vm_node" virsh -q create "$(vm_share_dir "$vm_name")/$vm_name.xml" >/dev/null ||
+        die "virsh create $vm_name on $vm_node failed"
+    local console=$L/$vm_node/var/log/libvirt/qemu/$vm_name-console.log
+    wait_for 90 "$vm_name's workload to start on $vm_node (console: $console)" \
+        grep -q 'vsm-workload: running' "$console"
+    echo "lab vm: $vm_name runs on $vm_node"
+}
+
+vm_where() {
+    vm_parse "$@"
+    for h in $LAB_HOSTS; do
+        [ "$(enter "$h" virsh -q domstate "$vm_name" 2>/dev/null)" = running ] && echo "$h"
+    done
+    return 0
+}
+
+vm_verify() {
+    vm_parse "$@"
+    local guest img=$L/ws/verify-$vm_name.raw
+    guest=$("$top/tests/guest/build") || die "building the test guest failed"
+    cmd_kinit ws admin
+    enter ws smbclient --use-kerberos=required "//fs.$LAB_DNS/vms" -c "get $vm_name/$vm_name.raw $img" \
+        >"$L/ws/log/verify-$vm_name.log" 2>&1 ||
+        { cat "$L/ws/log/verify-$vm_name.log" >&2; die "reading $vm_name's disk from the share failed"; }
+    local rc=0
+    if [ "$vm_json" -eq 1 ]; then
+        "$guest/vsm-guest-verify" --json "$img" || rc=$?
+    else
+        "$guest/vsm-guest-verify" "$img" || rc=$?
+    fi
+    rm -f "$img"
+    return $rc
+}
+
+vm_destroy() {
+    vm_parse "$@"
+    for h in $LAB_HOSTS; do
+        enter "$h" virsh -q destroy "$vm_name" >/dev/null 2>&1 || true
+        if daemon_alive "$h" "export-$vm_name"; then
+            kill "$(cat "$L/$h/pids/export-$vm_name")" 2>/dev/null || true
+        fi
+        rm -f "$L/$h/pids/export-$vm_name"
+    done
+}
+
+cmd_vm() {
+    local verb=${1:-}; [ $# -gt 0 ] && shift
+    [ -f "$L/up.done" ] || die "lab $LAB_NAME is not up: run tests/lab/lab up"
+    case $verb in
+        start) vm_start "$@" ;;
+        export) vm_parse "$@"; [ -n "$vm_node" ] || die "usage: lab vm export NAME --on NODE"
+                vm_export_up "$vm_name" "$vm_node" ;;
+        verify) vm_verify "$@" ;;
+        where) vm_where "$@" ;;
+        destroy) vm_destroy "$@" ;;
+        *) die "lab vm: VERB is one of start export verify where destroy" ;;
+    esac
+}
