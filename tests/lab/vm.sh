@@ -1,8 +1,9 @@
 # tests/lab/vm.sh: the lab's "vm" verbs; sourced by tests/lab/lab.
 #
-#   lab vm start NAME --on NODE [--memory MiB] [--disk MiB]
+#   lab vm start NAME --on NODE [--memory MiB] [--disk MiB] [--fresh]
 #                        put NAME's disk and domain XML on the share, start the
-#                        disk export on NODE and boot the test guest there
+#                        disk export on NODE and boot the test guest there;
+#                        --fresh replaces a disk left from an earlier run
 #   lab vm export NAME --on NODE   start (only) NAME's disk export on NODE
 #   lab vm verify NAME [--json]    read NAME's disk from the share and check its records
 #   lab vm where NAME              the hosts NAME runs on, one per line
@@ -17,13 +18,14 @@ vm_share_dir() { echo "$L/fs/vms/$1"; }
 vm_parse() {  # sets vm_name, vm_node, vm_mem, vm_disk, vm_json
     vm_name=${1:?usage: lab vm VERB NAME ...}; shift
     [[ $vm_name =~ ^[a-z][a-z0-9-]{0,30}$ ]] || die "VM names are lowercase letters, digits and '-'"
-    vm_node="" vm_mem=256 vm_disk=32 vm_json=0
+    vm_node="" vm_mem=256 vm_disk=32 vm_json=0 vm_fresh=0
     while [ $# -gt 0 ]; do
         case $1 in
             --on) vm_node=$2; shift ;;
             --memory) vm_mem=$2; shift ;;
             --disk) vm_disk=$2; shift ;;
             --json) vm_json=1 ;;
+            --fresh) vm_fresh=1 ;;
             *) die "lab vm: unknown option $1" ;;
         esac
         shift
@@ -88,6 +90,14 @@ vm_start() {
     local guest tmp
     guest=$("$top/tests/guest/build") || die "building the test guest failed"
     cmd_kinit ws admin
+    if [ -n "$(vm_where "$vm_name")" ]; then
+        die "$vm_name already runs on $(vm_where "$vm_name" | tr '\n' ' ')"
+    fi
+    if [ "$vm_fresh" -eq 1 ] && [ -d "$(vm_share_dir "$vm_name")" ]; then
+        vm_destroy "$vm_name"
+        enter ws smbclient --use-kerberos=required "//fs.$LAB_DNS/vms" -c "deltree $vm_name" >/dev/null 2>&1 ||
+            die "removing $vm_name's old disk from the share failed"
+    fi
     if [ ! -f "$(vm_share_dir "$vm_name")/$vm_name.raw" ]; then
         tmp=$L/ws/tmp-$vm_name
         mkdir -p "$tmp"

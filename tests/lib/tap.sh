@@ -9,9 +9,14 @@ tap_not_ok() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "n
 tap_diag()   { printf '%s\n' "$@" | sed 's/^/# /'; }
 
 # tap_check "what" CMD ARGS...: one case, passing when CMD succeeds.
+# Its output is shown (as TAP comments) only when it fails.
 tap_check() {
-    local what=$1; shift
-    if "$@"; then tap_ok "$what"; else tap_not_ok "$what"; fi
+    local what=$1 out rc; shift
+    out=$("$@" 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then tap_ok "$what"; else
+        tap_not_ok "$what"; [ -n "$out" ] && tap_diag "$out"; tap_diag "(exit status $rc: $*)"
+    fi
+    return 0
 }
 
 # tap_grep "what" PATTERN FILE: one case, passing when FILE has PATTERN (fixed string).
