@@ -262,6 +262,35 @@ krb_accept_begin(struct krb_acceptor *acc, struct krb_context **out, struct vs_e
     return true;
 }
 
+/* The caller's own ticket, looked at before anything goes on the wire, so
+ * that "no ticket" and "expired" are said plainly and at once. */
+static bool
+acquire_own(struct krb_context *ctx, struct vs_error *err)
+{
+    OM_uint32 major, minor, lifetime = 0;
+    gss_OID_set_desc mechs = { 1, (gss_OID)gss_mech_krb5 };
+
+    major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                             &ctx->own, NULL, &lifetime);
+    if (!GSS_ERROR(major) && lifetime == 0)
+        major = GSS_S_CREDENTIALS_EXPIRED;
+    if (GSS_ERROR(major)) {
+        char *client = NULL;
+        gss_name_t name = GSS_C_NO_NAME;
+
+        if (ctx->own != GSS_C_NO_CREDENTIAL &&
+            !GSS_ERROR(gss_inquire_cred(&minor, ctx->own, &name, NULL, NULL, NULL))) {
+            client = krb_name_text(name);
+            gss_release_name(&minor, &name);
+        }
+        krb_explain(KRB_OP_ACQUIRE_INITIATOR, major, GSS_ROUTINE_ERROR(major) == GSS_S_CREDENTIALS_EXPIRED ? 0 : minor,
+                    &(struct krb_hint){ .target = ctx->target_text, .client = client }, err);
+        free(client);
+        return false;
+    }
+    return true;
+}
+
 bool
 krb_initiate_begin(const char *target, struct krb_context *proxy, struct krb_context **out,
                    struct vs_error *err)
@@ -283,11 +312,16 @@ krb_initiate_begin(const char *target, struct krb_context *proxy, struct krb_con
     }
     ctx->gss = GSS_C_NO_CONTEXT;
     ctx->delegated = GSS_C_NO_CREDENTIAL;
+    ctx->own = GSS_C_NO_CREDENTIAL;
     ctx->proxy = proxy;
     ctx->target_text = strdup(target);
     if (ctx->target_text == NULL || !krb_import_principal(target, &ctx->target, err)) {
         if (ctx->target_text == NULL)
             vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        krb_context_free(ctx);
+        return false;
+    }
+    if (proxy == NULL && !acquire_own(ctx, err)) {
         krb_context_free(ctx);
         return false;
     }
@@ -415,7 +449,7 @@ krb_context_step(struct krb_context *ctx, const void *in, size_t inlen, void **o
                                        GSS_C_NO_CHANNEL_BINDINGS, &src, NULL, &output, &ret_flags,
                                        NULL, &ctx->delegated);
     } else {
-        gss_cred_id_t cred = ctx->proxy ? ctx->proxy->delegated : GSS_C_NO_CREDENTIAL;
+        gss_cred_id_t cred = ctx->proxy ? ctx->proxy->delegated : ctx->own;
         major = gss_init_sec_context(&minor, cred, &ctx->gss, ctx->target, gss_mech_krb5,
                                      REQUIRED_FLAGS, 0, GSS_C_NO_CHANNEL_BINDINGS,
                                      inlen ? &input : GSS_C_NO_BUFFER, NULL, &output, &ret_flags,
@@ -490,6 +524,8 @@ krb_context_free(struct krb_context *ctx)
         gss_delete_sec_context(&minor, &ctx->gss, GSS_C_NO_BUFFER);
     if (ctx->delegated != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&minor, &ctx->delegated);
+    if (ctx->own != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&minor, &ctx->own);
     if (ctx->target != GSS_C_NO_NAME)
         gss_release_name(&minor, &ctx->target);
     free(ctx->target_text);

@@ -203,6 +203,14 @@ krb_explain(enum krb_op op, uint32_t major, uint32_t minor, const struct krb_hin
         say(cause, sizeof cause,
                  "the KDC and this host share no encryption type: allow AES on the accounts "
                  "(msDS-SupportedEncryptionTypes = 24 or 28) and export the keytab again");
+    } else if (kerr == KRB5KDC_ERR_PREAUTH_FAILED && op == KRB_OP_ACQUIRE_ACCEPTOR) {
+        /* The host's own key was refused: the keytab no longer matches the
+         * account, almost always because its password (and kvno) changed. */
+        say(cause, sizeof cause,
+                 "%s holds an old key version (kvno) or a wrong key for %s: the KDC refused it, so "
+                 "the account's password changed after the keytab was made; export a fresh keytab "
+                 "(samba-tool domain exportkeytab, or net ads keytab create)",
+                 keytab, or(h->impersonator, "the host's account"));
     } else if (kerr == KRB5KDC_ERR_PREAUTH_FAILED || kerr == KRB5KDC_ERR_KEY_EXP) {
         say(cause, sizeof cause,
                  "the KDC refused the key or password of %s: export a fresh keytab (or reset the "

@@ -28,6 +28,7 @@ struct krb_context {
     gss_name_t target;                 /* initiating */
     char *target_text;
     struct krb_context *proxy;         /* initiating as proxy's client */
+    gss_cred_id_t own;                 /* initiating with the caller's own ticket */
 };
 
 char *krb_name_text(gss_name_t name);

@@ -45,3 +45,26 @@ json_get() { printf '%s' "$1" | jq -r "$2"; }
 
 # json_has JSON EXPR TEXT: the value at EXPR contains TEXT
 json_has() { printf '%s' "$1" | jq -r "$2" | grep -qF -- "$3"; }
+
+# krb-probe, vsmigrate's own krb/ library driven against the lab.
+krbprobe=${VSM_BUILDDIR:-$top/_build/main}/tests/tools/krb-probe
+[ -x "$krbprobe" ] || tap_bail "$krbprobe is not built: run tests/run (or make)"
+
+# krb_serve NODE PORT ARGS...: a one-shot krb-probe server in NODE, in the
+# background; waits until it listens (or has failed already).
+krb_serve() {
+    local node=$1 port=$2; shift 2
+    local out=$state_dir/krb-$node-$port.out
+    rm -f "$out"
+    timeout 60 "$lab" exec "$node" -- "$krbprobe" serve --port "$port" \
+        --keytab "$("$lab" path "$node" keytab)" --spn "vsmigrate/$node.lab.test@LAB.TEST" "$@" >"$out" 2>&1 &
+    for _ in $(seq 1 50); do grep -qE 'listening|error' "$out" 2>/dev/null && break; sleep 0.1; done
+}
+
+# krb_connect NODE PORT [ARGS...]: ws connects to NODE; prints the JSON reply
+krb_connect() {
+    local node=$1 port=$2; shift 2
+    timeout 60 "$lab" exec ws -- "$krbprobe" connect --host "$node.lab.test" --port "$port" \
+        --spn "vsmigrate/$node.lab.test@LAB.TEST" "$@" | tail -n 1
+    wait
+}

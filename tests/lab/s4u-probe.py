@@ -67,6 +67,16 @@ def serve(args):
         out = ctx.step(recv(conn))
         if out:
             send(conn, out)
+    if args.dump_pac:
+        # raw PAC buffers, as unit-test fixtures for krb/'s decoder
+        for attr in ("urn:mspac:logon-info", "urn:mspac:delegation-info"):
+            try:
+                got = ctx.initiator_name.attributes[attr]
+            except (KeyError, gssapi.exceptions.GSSError):
+                continue
+            for value in got.values:
+                with open("%s/%s.bin" % (args.dump_pac, attr.split(":")[-1]), "wb") as f:
+                    f.write(bytes(value))
     result = {"client": str(ctx.initiator_name),
               "mutual": gssapi.RequirementFlag.mutual_authentication in ctx.actual_flags,
               "proxy_credential": ctx.delegated_creds is not None,
@@ -121,6 +131,7 @@ def main():
     s.add_argument("--keytab", required=True)
     s.add_argument("--s4u", default="")
     s.add_argument("--store", action="store_true")
+    s.add_argument("--dump-pac", metavar="DIR", help="write the client's raw PAC buffers here")
     c = sub.add_parser("connect")
     c.add_argument("--host", required=True)
     c.add_argument("--port", type=int, required=True)
