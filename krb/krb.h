@@ -147,6 +147,18 @@ const char *krb_ccache_file_name(const struct krb_ccache_file *cc);
 /* Delete the ccache and its directory, and free cc. */
 void krb_ccache_file_remove(struct krb_ccache_file *cc);
 
+/* ---- group names ------------------------------------------------------------ */
+
+/* Resolve group names ("LAB\VM Migration Admins", "Domain Admins"; a SID is
+ * taken as it is) to SIDs in the domain's directory, bound with SASL GSSAPI
+ * as acc's machine account. ldap_uri NULL: the servers from DNS SRV records
+ * of the realm's domain. All or nothing: *sids (n strings, krb_strv_free)
+ * only on success. */
+bool krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *const *names,
+                        size_t n, char ***sids, struct vs_error *err);
+/* A binary SID (as in objectSid) as text; false if malformed. Pure. */
+bool krb_sid_from_binary(const void *data, size_t len, char *out, size_t outlen);
+
 /* ---- message protection --------------------------------------------------- */
 
 enum krb_unwrap_status {

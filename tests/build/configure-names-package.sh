@@ -54,4 +54,5 @@ check_hidden uuid uuid-dev
 check_hidden nbdkit nbdkit-plugin-dev
 check_hidden cmocka libcmocka-dev
 check_hidden ndr_krb5pac samba-dev
+check_hidden ldap libldap-dev
 tap_done

@@ -100,4 +100,15 @@ krb_serve hosta 7454
 r=$(krb_connect hosta 7454)
 tap_check "with the fresh keytab hosta accepts again" test "$(json_get "$r" .client)" = admin@LAB.TEST
 rm -f "$old"
+
+# ---- group names to SIDs, as the host ----------------------------------------------
+r=$(timeout 60 "$lab" exec hosta -- "$krbprobe" groups --keytab "$("$lab" path hosta keytab)" \
+    --spn vsmigrate/hosta.lab.test@LAB.TEST 'LAB\VM Migration Admins' 'Domain Admins' S-1-5-32-544 | tail -n 1)
+tap_diag "groups: $r"
+tap_check "hosta resolves 'LAB\VM Migration Admins' to its SID through LDAP" test "$(json_get "$r" '.["LAB\\VM Migration Admins"]')" = "$admins_sid"
+tap_check "'Domain Admins' resolves to RID 512" bash -c "[[ '$(json_get "$r" '.["Domain Admins"]')' == S-1-5-21-*-512 ]]"
+tap_check "a SID is taken as it is" test "$(json_get "$r" '.["S-1-5-32-544"]')" = S-1-5-32-544
+r=$(timeout 60 "$lab" exec hosta -- "$krbprobe" groups --keytab "$("$lab" path hosta keytab)" \
+    --spn vsmigrate/hosta.lab.test@LAB.TEST 'LAB\No Such Group' | tail -n 1)
+tap_check "an unknown group: 'does not exist in the domain'" json_has "$r" .error "the group 'LAB\No Such Group' does not exist in the domain"
 tap_done

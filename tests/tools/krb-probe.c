@@ -7,6 +7,8 @@
  *                   [--wrap-test]
  *       Accepts one client, then prints one JSON object (and sends it back).
  *   krb-probe connect --host H --port P --spn SPN [--wrap-test]
+ *   krb-probe groups --keytab KT --spn SPN NAME...
+ *       Resolves group names to SIDs as the host; prints {"NAME":"SID",...}.
  *       Authenticates with the default ccache and prints the server's JSON.
  *
  * Frames on the wire: a 4-byte big-endian length, then that many bytes. */
@@ -431,6 +433,32 @@ client(const char *host, const char *port, const char *spn, bool wrap_test)
     return 0;
 }
 
+static int
+groups(const char *keytab, const char *spn, char **names, size_t n)
+{
+    struct krb_acceptor *acc;
+    struct vs_error err;
+    char **sids;
+
+    if (!krb_acceptor_open(keytab, spn, &acc, &err) || !krb_groups_resolve(acc, NULL, names, n, &sids, &err)) {
+        printf("{\"error\":");
+        jstr(stdout, err.message);
+        printf("}\n");
+        return 1;
+    }
+    putchar('{');
+    for (size_t i = 0; i < n; i++) {
+        printf("%s", i ? "," : "");
+        jstr(stdout, names[i]);
+        putchar(':');
+        jstr(stdout, sids[i]);
+    }
+    printf("}\n");
+    krb_strv_free(sids, n);
+    krb_acceptor_close(acc);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -466,6 +494,8 @@ main(int argc, char **argv)
         default: return 2;
         }
     }
+    if (strcmp(argv[1], "groups") == 0 && o.keytab && o.spn)
+        return groups(o.keytab, o.spn, argv + optind, (size_t)(argc - optind));
     if (strcmp(argv[1], "serve") == 0 && o.keytab && o.spn && o.port)
         return serve(&o);
     if (strcmp(argv[1], "connect") == 0 && host && port && o.spn)

@@ -285,6 +285,33 @@ test_pac_rejects_damage(void **state)
     free(blob);
 }
 
+static void
+test_sid_from_binary(void **state)
+{
+    (void)state;
+    /* S-1-5-21-551045876-3038260757-3187501848-1106, as objectSid holds it */
+    const uint8_t sid[] = { 1, 5, 0, 0, 0, 0, 0, 5,
+                            21, 0, 0, 0, 0xf4, 0x4a, 0xd8, 0x20, 0x15, 0x2e, 0x18, 0xb5,
+                            0x18, 0x6b, 0xfd, 0xbd, 0x52, 0x04, 0, 0 };
+    const uint8_t builtin_admins[] = { 1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 0x02, 0, 0 };
+    uint8_t bad[sizeof sid];
+    char out[KRB_SID_MAX];
+
+    assert_true(krb_sid_from_binary(sid, sizeof sid, out, sizeof out));
+    assert_string_equal(out, DOMAIN "-1106");
+    assert_true(krb_sid_from_binary(builtin_admins, sizeof builtin_admins, out, sizeof out));
+    assert_string_equal(out, "S-1-5-32-544");
+    assert_false(krb_sid_from_binary(sid, sizeof sid - 1, out, sizeof out));   /* short */
+    assert_false(krb_sid_from_binary(sid, 7, out, sizeof out));
+    memcpy(bad, sid, sizeof sid);
+    bad[0] = 2;                                                               /* revision */
+    assert_false(krb_sid_from_binary(bad, sizeof bad, out, sizeof out));
+    bad[0] = 1;
+    bad[1] = 16;                                                              /* too many */
+    assert_false(krb_sid_from_binary(bad, sizeof bad, out, sizeof out));
+    assert_false(krb_sid_from_binary(sid, sizeof sid, out, 10));              /* no room */
+}
+
 int
 main(void)
 {
@@ -298,6 +325,7 @@ main(void)
         cmocka_unit_test(test_pac_sensitive),
         cmocka_unit_test(test_pac_delegation),
         cmocka_unit_test(test_pac_rejects_damage),
+        cmocka_unit_test(test_sid_from_binary),
     };
 
     return cmocka_run_group_tests_name("krb", tests, NULL, NULL);
