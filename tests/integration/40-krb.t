@@ -69,6 +69,11 @@ r=$(timeout 30 "$lab" exec ws -- "$krbprobe" connect --host hosta.lab.test --por
 tap_diag "expired: $r"
 tap_check "an expired ticket: 'has expired: run kinit -f again'" json_has "$r" .error "has expired: run kinit -f again"
 
+"$lab" kinit ws admin
+r=$(timeout 30 "$lab" exec ws -- "$krbprobe" connect --host hosta.lab.test --port 7449 --spn "vsmigrate/nosuch.lab.test@LAB.TEST" | tail -n 1)
+tap_diag "unknown SPN: $r"
+tap_check "an unknown SPN: 'the KDC does not know the service'" json_has "$r" .error "the KDC does not know the service vsmigrate/nosuch.lab.test@LAB.TEST: register the SPN"
+
 "$lab" exec ws -- kdestroy >/dev/null 2>&1
 r=$(timeout 30 "$lab" exec ws -- "$krbprobe" connect --host hosta.lab.test --port 7449 --spn "vsmigrate/hosta.lab.test@LAB.TEST" | tail -n 1)
 tap_diag "no ticket: $r"

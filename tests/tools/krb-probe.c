@@ -54,6 +54,18 @@ read_full(int fd, void *p, size_t len)
     return 0;
 }
 
+static void *recv_frame(int fd, size_t *len);
+static int send_frame(int fd, const void *p, size_t len);
+
+static bool initiate_from(int fd, struct krb_context *ctx, void *first, size_t firstlen,
+                          bool first_done, struct vs_error *err);
+
+static bool
+initiate(int fd, struct krb_context *ctx, struct vs_error *err)
+{
+    return initiate_from(fd, ctx, NULL, 0, false, err);
+}
+
 static void *
 recv_frame(int fd, size_t *len)
 {
@@ -107,14 +119,28 @@ tcp_connect(const char *host, const char *port)
     return fd;
 }
 
-/* Run the initiator side of an exchange on fd. */
+/* Run the initiator side of an exchange on fd. A first token already made
+ * (first/firstlen, taken over) is sent before anything else. */
 static bool
-initiate(int fd, struct krb_context *ctx, struct vs_error *err)
+initiate_from(int fd, struct krb_context *ctx, void *first, size_t firstlen, bool first_done,
+              struct vs_error *err)
 {
     void *in = NULL, *out;
     size_t inlen = 0, outlen;
-    bool done = false;
+    bool done = first_done;
 
+    if (first != NULL) {
+        int rc = send_frame(fd, first, firstlen);
+        free(first);
+        if (rc < 0) {
+            vs_error_set(err, VS_ERR_IO, "connection lost");
+            return false;
+        }
+        if (!done && (in = recv_frame(fd, &inlen)) == NULL) {
+            vs_error_set(err, VS_ERR_IO, "connection lost during authentication");
+            return false;
+        }
+    }
     while (!done) {
         if (!krb_context_step(ctx, in, inlen, &out, &outlen, &done, err)) {
             free(in);
@@ -411,12 +437,24 @@ client(const char *host, const char *port, const char *spn, bool wrap_test)
         printf(",\"stage\":\"begin\"}\n");
         return 1;
     }
+    /* the first token before connecting: ticket problems show up first */
+    void *first;
+    size_t firstlen;
+    bool first_done;
+    if (!krb_context_step(ctx, NULL, 0, &first, &firstlen, &first_done, &err)) {
+        printf("{\"error\":");
+        jstr(stdout, err.message);
+        printf(",\"stage\":\"first-token\"}\n");
+        krb_context_free(ctx);
+        return 1;
+    }
     fd = tcp_connect(host, port);
     if (fd < 0) {
+        free(first);
         printf("{\"error\":\"cannot connect to %s:%s\",\"stage\":\"connect\"}\n", host, port);
         return 1;
     }
-    if (!initiate(fd, ctx, &err)) {
+    if (!initiate_from(fd, ctx, first, firstlen, first_done, &err)) {
         printf("{\"error\":");
         jstr(stdout, err.message);
         printf(",\"stage\":\"initiate\"}\n");
