@@ -41,6 +41,27 @@ krb_name_text(gss_name_t name)
 }
 
 bool
+krb_take_buffer(gss_buffer_desc *buf, void **out, size_t *outlen, struct vs_error *err)
+{
+    OM_uint32 minor;
+
+    *out = NULL;
+    *outlen = 0;
+    if (buf->length > 0) {
+        *out = malloc(buf->length);
+        if (*out == NULL) {
+            gss_release_buffer(&minor, buf);
+            vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+            return false;
+        }
+        memcpy(*out, buf->value, buf->length);
+        *outlen = buf->length;
+    }
+    gss_release_buffer(&minor, buf);
+    return true;
+}
+
+bool
 krb_import_principal(const char *principal, gss_name_t *out, struct vs_error *err)
 {
     OM_uint32 major, minor;
@@ -471,18 +492,10 @@ krb_context_step(struct krb_context *ctx, const void *in, size_t inlen, void **o
         gss_release_name(&minor, &src);
         return false;
     }
-    if (output.length > 0) {
-        *out = malloc(output.length);
-        if (*out == NULL) {
-            gss_release_buffer(&minor, &output);
-            gss_release_name(&minor, &src);
-            vs_error_set(err, VS_ERR_NOMEM, "out of memory");
-            return false;
-        }
-        memcpy(*out, output.value, output.length);
-        *outlen = output.length;
+    if (!krb_take_buffer(&output, out, outlen, err)) {
+        gss_release_name(&minor, &src);
+        return false;
     }
-    gss_release_buffer(&minor, &output);
     if (major == GSS_S_COMPLETE) {
         bool ok = true;
         if (ctx->accepting)

@@ -32,6 +32,9 @@ struct krb_context {
 };
 
 char *krb_name_text(gss_name_t name);
+/* Move a GSS buffer into malloc'd memory (*out, *outlen) and release it;
+ * an empty buffer gives *out NULL. false (err set) when out of memory. */
+bool krb_take_buffer(gss_buffer_desc *buf, void **out, size_t *outlen, struct vs_error *err);
 bool krb_import_principal(const char *principal, gss_name_t *out, struct vs_error *err);
 void krb_proxy_hint(const struct krb_context *proxy, const char *target, struct krb_hint *h);
 

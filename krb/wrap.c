@@ -81,16 +81,7 @@ krb_wrap(struct krb_context *ctx, bool confidential, const void *in, size_t inle
         vs_error_set(err, VS_ERR_AUTH, "encryption was asked for but the security context cannot encrypt");
         return false;
     }
-    *out = malloc(output.length ? output.length : 1);
-    if (*out == NULL) {
-        gss_release_buffer(&minor, &output);
-        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
-        return false;
-    }
-    memcpy(*out, output.value, output.length);
-    *outlen = output.length;
-    gss_release_buffer(&minor, &output);
-    return true;
+    return krb_take_buffer(&output, out, outlen, err);
 }
 
 enum krb_unwrap_status
@@ -116,15 +107,17 @@ krb_unwrap(struct krb_context *ctx, const void *in, size_t inlen, void **out, si
                      "a message from the peer was refused: it is %s", krb_unwrap_status_text(st));
         return st;
     }
-    *out = malloc(output.length ? output.length : 1);
-    if (*out == NULL) {
+    /* an empty message is a valid message: hand back a 1-byte allocation */
+    if (output.length == 0) {
         gss_release_buffer(&minor, &output);
+        *out = malloc(1);
+    } else if (!krb_take_buffer(&output, out, outlen, err)) {
+        return KRB_UNWRAP_FAILED;
+    }
+    if (*out == NULL) {
         vs_error_set(err, VS_ERR_NOMEM, "out of memory");
         return KRB_UNWRAP_FAILED;
     }
-    memcpy(*out, output.value, output.length);
-    *outlen = output.length;
     *confidential = conf_state != 0;
-    gss_release_buffer(&minor, &output);
     return KRB_UNWRAP_OK;
 }
