@@ -68,3 +68,22 @@ krb_connect() {
         --spn "vsmigrate/$node.lab.test@LAB.TEST" "$@" | tail -n 1
     wait
 }
+
+# smbio-probe, vsmigrate's smbio/ driven against the lab's file server.
+smbioprobe=${VSM_BUILDDIR:-$top/_build/main}/tests/tools/smbio-probe
+
+# machine_ccache HOST: a FILE ccache with HOST's machine account TGT; prints its name
+machine_ccache() {
+    local cc
+    cc=$("$lab" path "$1" dir)/machine.cc
+    "$lab" exec "$1" -- kinit -k -t "$("$lab" path "$1" keytab)" -c "FILE:$cc" "$1\$@LAB.TEST" >/dev/null
+    echo "FILE:$cc"
+}
+
+# smbio HOST MODE URL OPS...: run smbio-probe on HOST with its machine account
+smbio() {
+    local host=$1; shift
+    timeout 60 "$lab" exec "$host" -- "$smbioprobe" "$(machine_ccache "$host")" "$2" "$1" "${@:3}" 2>/dev/null
+}
+
+fsync_count() { "$lab" exec fs -- smbstatus -P 2>/dev/null | awk '/^syscall_asys_fsync_count/ {print $2}'; }
