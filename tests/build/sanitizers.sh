@@ -8,6 +8,8 @@ dir=${1:?usage: sanitizers.sh BUILDDIR}
 mkdir -p "$dir"
 
 if ! { [ -f "$dir/Makefile" ] && [ "$dir/Makefile" -nt "$top/configure" ]; }; then
+    # a new configure may change how objects are built (PIC, flags): start clean
+    rm -rf "$dir"; mkdir -p "$dir"
     (cd "$dir" && "$top/configure" --enable-sanitizers) >"$dir/configure.out" 2>&1 ||
         { tap_not_ok "configure --enable-sanitizers"; tail -30 "$dir/configure.out" | sed 's/^/# /'; tap_done; }
 fi

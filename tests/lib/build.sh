@@ -15,6 +15,8 @@ vsm_build() {
     if [ ! -f "$build/Makefile" ] || [ "$top/configure" -nt "$build/Makefile" ]; then
         (cd "$build" && "$top/configure") >"$logs/configure.log" 2>&1 ||
             { vsm_build_failed="configure"; vsm_build_log=$logs/configure.log; return 1; }
+        # a new configure may change how objects are built (PIC, flags): rebuild all
+        make -C "$build" clean >/dev/null 2>&1
     fi
     make -C "$build" -j"$(nproc)" >"$logs/build.log" 2>&1 ||
         { vsm_build_failed="build (make)"; vsm_build_log=$logs/build.log; return 1; }

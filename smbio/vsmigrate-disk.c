@@ -1,0 +1,124 @@
+/* vsmigrate-disk: ask a running disk export to release or promote its writer
+ * handle, or to report its state.
+ *
+ *   vsmigrate-disk release|promote|status --control SOCKET [--json]
+ *
+ * Exit status: 0 done; 1 the export refused (another host holds the writer
+ * handle, the flush failed, ...); 2 bad usage; 3 the export cannot be reached. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "smbio/control.h"
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: vsmigrate-disk release|promote|status --control SOCKET [--json]\n"
+               "  release   flush, then close the writer handle: the disk goes standby\n"
+               "  promote   take the writer handle (fails while another host holds it)\n"
+               "  status    mode and counters\n"
+               "exit status: 0 done, 1 refused, 2 usage, 3 export unreachable\n");
+}
+
+/* the value of "key":"..." or "key":N in a one-line JSON reply */
+static const char *
+field(const char *json, const char *key, char *out, size_t len)
+{
+    char pat[64];
+    const char *p;
+    size_t n = 0;
+
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    p = strstr(json, pat);
+    if (p == NULL)
+        return NULL;
+    p += strlen(pat);
+    if (*p == '"') {
+        for (p++; *p && *p != '"' && n + 1 < len; p++) {
+            if (*p == '\\' && p[1])
+                p++;
+            out[n++] = *p;
+        }
+    } else {
+        while (*p && *p != ',' && *p != '}' && n + 1 < len)
+            out[n++] = *p++;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "control", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    const char *control = NULL;
+    enum smbio_command cmd;
+    char reply[4096], mode[32], error[2048], v[32];
+    bool json = false;
+    size_t used = 0;
+    ssize_t n;
+    int c, fd;
+
+    while ((c = getopt_long(argc, argv, "c:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': control = optarg; break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1 || control == NULL || !smbio_control_parse(argv[optind], &cmd)) {
+        usage(stderr);
+        return 2;
+    }
+    if (strlen(control) >= sizeof sun.sun_path) {
+        fprintf(stderr, "vsmigrate-disk: %s is too long for a unix socket path\n", control);
+        return 2;
+    }
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", control);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+        fprintf(stderr, "vsmigrate-disk: cannot reach the disk export at %s: %s (is the export "
+                "running, and was it started with control=%s?)\n", control, strerror(errno), control);
+        return 3;
+    }
+    dprintf(fd, "%s\n", smbio_command_name(cmd));
+    while (used < sizeof reply - 1 && (n = read(fd, reply + used, sizeof reply - 1 - used)) > 0)
+        used += (size_t)n;
+    close(fd);
+    reply[used] = '\0';
+    if (used == 0 || strstr(reply, "\"ok\":") == NULL) {
+        fprintf(stderr, "vsmigrate-disk: the export at %s closed without an answer\n", control);
+        return 3;
+    }
+    bool ok = strncmp(reply, "{\"ok\":true", 10) == 0;
+    if (json) {
+        fputs(reply, stdout);
+    } else {
+        field(reply, "mode", mode, sizeof mode);
+        if (ok)
+            printf("%s: done; the disk is %s\n", smbio_command_name(cmd), mode);
+        else
+            printf("%s refused: %s (the disk stays %s)\n", smbio_command_name(cmd),
+                   field(reply, "error", error, sizeof error) ? error : "unknown error", mode);
+        if (cmd == SMBIO_CMD_STATUS) {
+            static const char *const keys[] = { "reads", "writes", "flushes", "bytes_read",
+                                                "bytes_written", "errors" };
+            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+                printf("  %-14s %s\n", keys[i], field(reply, keys[i], v, sizeof v) ? v : "?");
+        }
+    }
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# nbdkit-smbio-plugin and vsmigrate-disk against the lab's file server, with
+# real NBD clients (nbdcopy, qemu-img, qemu-io): data integrity against
+# smbclient's copy, offsets past 4 GiB, the writer hand-off between two hosts'
+# exports, recovery after kill -9, and errors at start for bad input.
+. "$(dirname "$0")/lab-common.sh"
+tap_require_root_netns
+lab_up_or_bail
+plugin=${VSM_BUILDDIR:-$top/_build/main}/smbio/.libs/nbdkit-smbio-plugin.so
+disktool=${VSM_BUILDDIR:-$top/_build/main}/smbio/vsmigrate-disk
+[ -f "$plugin" ] && [ -x "$disktool" ] || tap_bail "the smbio plugin or vsmigrate-disk is not built"
+
+vm=exp-$$
+url=smb://fs.lab.test/vms/$vm/disk0.raw
+work=$state_dir/export-$$
+mkdir -p "$work"
+"$lab" kinit ws admin
+"$lab" exec ws -- bash -c "truncate -s 64M /run/e.raw && smbclient --use-kerberos=required //fs.lab.test/vms \
+    -c 'mkdir $vm; put /run/e.raw $vm/disk0.raw'" >/dev/null 2>&1
+sock=/run/vsmigrate/disks/$vm.sock
+ctl=/run/vsmigrate/disks/$vm.ctl
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+
+# export HOST MODE: start an export on HOST; waits for its control socket
+export_on() {
+    local host=$1 mode=$2 dir
+    dir=$("$lab" path "$host" dir)
+    mkdir -p "$dir/run/vsmigrate/disks"
+    rm -f "$dir$sock" "$dir$ctl"
+    "$lab" exec "$host" -- nbdkit --foreground -P "$sock.pid" --unix "$sock" "$plugin" url="$url" \
+        ccache="$(machine_ccache "$host")" mode="$mode" control="$ctl" >"$work/nbdkit-$host.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do [ -S "$dir$ctl" ] && return 0; sleep 0.1; done
+    sed 's/^/# /' "$work/nbdkit-$host.log"; return 1
+}
+nbd() { echo "nbd+unix:///?socket=$sock"; }
+# export_ok "what" HOST MODE: one case; runs in this shell so the export's PID is kept
+export_ok() { if export_on "$2" "$3"; then tap_ok "$1"; else tap_not_ok "$1"; fi; }
+# has "what" TEXT NEEDLE: one case, passing when TEXT contains NEEDLE
+has() { if printf '%s' "$2" | grep -qF -- "$3"; then tap_ok "$1"; else tap_not_ok "$1"; tap_diag "no '$3' in: $2"; fi; }
+disk() { local host=$1; shift; timeout 30 "$lab" exec "$host" -- "$disktool" "$@" --control "$ctl"; }
+share_sha() {   # sha256 of the first $1 bytes of the disk as smbclient reads it
+    "$lab" exec ws -- smbclient --use-kerberos=required //fs.lab.test/vms -c "get $vm/disk0.raw $work/get.raw" >/dev/null 2>&1
+    head -c "$1" "$work/get.raw" | sha256sum | cut -d' ' -f1
+}
+
+export_ok "hosta's export starts active" hosta active
+head -c 8M /dev/urandom >"$work/data"
+"$lab" exec hosta -- nbdcopy "$work/data" "$(nbd)" >/dev/null 2>&1
+tap_check "nbdcopy writes 8 MiB through the export" test $? -eq 0
+want=$(sha256sum <"$work/data" | cut -d' ' -f1)
+tap_check "smbclient reads back exactly what nbdcopy wrote" test "$(share_sha 8388608)" = "$want"
+"$lab" exec hosta -- nbdcopy "$(nbd)" "$work/back.raw" >/dev/null 2>&1
+tap_check "nbdcopy reads the same 8 MiB back through the export" test "$(head -c 8M "$work/back.raw" | sha256sum | cut -d' ' -f1)" = "$want"
+"$lab" exec hosta -- qemu-img convert -f raw -O raw "$(nbd)" "$work/qemu.raw" >/dev/null 2>&1
+tap_check "qemu-img convert reads the disk through the export" test "$(head -c 8M "$work/qemu.raw" | sha256sum | cut -d' ' -f1)" = "$want"
+
+# random offsets, each with its own pattern
+ok=1
+for off in 12345 999999 7340032 33554431; do
+    "$lab" exec hosta -- qemu-io -f raw -c "write -P 0x5a $off 3333" "$(nbd)" >/dev/null 2>&1 || ok=0
+done
+share_sha 1 >/dev/null
+for off in 12345 999999 7340032 33554431; do
+    [ "$(dd if="$work/get.raw" bs=1 skip="$off" count=3333 2>/dev/null | tr -d 'Z' | wc -c)" = 0 ] || ok=0
+done
+tap_check "writes at unaligned random offsets land where they should" test $ok = 1
+
+# past 4 GiB: grow the file (sparse on the server), then write and read there
+cleanup; pids=()
+smbio hosta active "$url" write:5368709120:end-of-disk >/dev/null
+export_ok "hosta's export restarts on the 5 GiB disk" hosta active
+"$lab" exec hosta -- qemu-io -f raw -c "write -P 0x77 4831838208 64k" -c "read -P 0x77 4831838208 64k" "$(nbd)" >"$work/big.out" 2>&1
+tap_grep "a write and read at 4.5 GiB through the export" "read 65536/65536 bytes at offset 4831838208" "$work/big.out"
+
+export_ok "hostb's export starts standby beside it" hostb standby
+out=$(disk hostb promote); rc=$?
+tap_diag "hostb promote while hosta is active: $out"
+tap_check "vsmigrate-disk promote on hostb is refused (exit 1)" test $rc = 1
+has "... because hosta holds the writer handle" "$out" "another client holds the writer handle"
+before=$(share_sha 4096)
+"$lab" exec hostb -- qemu-io -f raw -c 'write -P 0xee 0 4k' "$(nbd)" >"$work/standby-write.out" 2>&1
+tap_check "a write to hostb's standby export fails" grep -q 'write failed' "$work/standby-write.out"
+tap_check "... and nothing was written" test "$(share_sha 4096)" = "$before"
+tap_check "vsmigrate-disk release on hosta (exit 0)" disk hosta release
+tap_grep "hosta's status says standby" '"mode":"standby"' <(disk hosta status --json)
+tap_check "vsmigrate-disk promote on hostb now succeeds" disk hostb promote
+"$lab" exec hostb -- qemu-io -f raw -c 'write -P 0xee 0 4k' "$(nbd)" >/dev/null 2>&1
+tap_check "hostb writes through its export" test "$(share_sha 4096)" = "$(head -c 4096 /dev/zero | tr '\0' '\356' | sha256sum | cut -d' ' -f1)"
+out=$(disk hosta promote); rc=$?
+tap_check "now hosta's promote is refused (exit 1)" test $rc = 1
+
+# kill -9 of the active export: how soon can another host take over?
+# (no PID namespaces here: pgrep would see hosta's export too; nbdkit's pidfile does not)
+hostb_pid=$(cat "$("$lab" path hostb dir)$sock.pid")
+kill -9 "$hostb_pid"
+start=$(date +%s%3N)
+took=""
+for _ in $(seq 1 300); do
+    if disk hosta promote >/dev/null 2>&1; then took=$(( $(date +%s%3N) - start )); break; fi
+    sleep 0.1
+done
+tap_diag "after kill -9 of hostb's export, hosta's promote succeeded after ${took:-never} ms"
+tap_check "after kill -9 of the active export, another host promotes within 30 s (${took:-never} ms)" test -n "$took"
+echo "$took" >"$state_dir/kill9-promote-ms"
+
+out=$(disk ws status 2>&1); rc=$?
+tap_check "vsmigrate-disk against no export: exit 3" test $rc = 3
+has "... and it names the socket it tried" "$out" "cannot reach the disk export at $ctl"
+rm -f "$("$lab" path hosta dir)/run/vsmigrate/disks/bad.sock"
+timeout 30 "$lab" exec hosta -- nbdkit --foreground --unix /run/vsmigrate/disks/bad.sock "$plugin" url=smb://fs.lab.test/vms/$vm/missing.raw ccache="$(machine_ccache hosta)" >"$work/bad.out" 2>&1
+tap_check "an export of a missing file stops at start" test $? != 0
+tap_grep "... saying the file does not exist on the share" "does not exist on the share" "$work/bad.out"
+timeout 30 "$lab" exec hosta -- nbdkit --foreground --unix /run/vsmigrate/disks/bad.sock "$plugin" url=smb://fs.lab.test ccache="$(machine_ccache hosta)" >"$work/bad2.out" 2>&1
+tap_check "an export of a bad URL stops at start, saying so" grep -q 'names no share' "$work/bad2.out"
+timeout 30 "$lab" exec hosta -- nbdkit --foreground --unix /run/vsmigrate/disks/bad.sock "$plugin" url="$url" ccache="$(machine_ccache hosta)" mode=writer >"$work/bad3.out" 2>&1
+tap_check "a bad mode stops at start, saying so" grep -q 'mode must be standby or active' "$work/bad3.out"
+
+cleanup; pids=()
+"$lab" exec ws -- smbclient --use-kerberos=required //fs.lab.test/vms -c "deltree $vm" >/dev/null 2>&1
+rm -rf "$work"
+tap_done
