@@ -92,6 +92,24 @@ tap_check "hostb writes through its export" test "$(share_sha 4096)" = "$(head -
 out=$(disk hosta promote); rc=$?
 tap_check "now hosta's promote is refused (exit 1)" test $rc = 1
 
+# a release racing a promote, 10 times: never two writers; the loser can retry
+mode_of() { disk "$1" status --json 2>/dev/null | jq -r .mode; }
+both=0 stuck=0
+disk hostb release >/dev/null 2>&1
+for i in $(seq 1 10); do
+    disk hosta promote >/dev/null 2>&1 || { stuck=$((stuck + 1)); continue; }
+    disk hosta release >/dev/null 2>&1 & r1=$!
+    disk hostb promote >/dev/null 2>&1 & r2=$!
+    wait "$r1" "$r2"   # not a bare wait: the exports are this shell's children too
+    a=$(mode_of hosta); b=$(mode_of hostb)
+    [ "$a" = active ] && [ "$b" = active ] && both=$((both + 1))
+    if [ "$b" != active ] && ! disk hostb promote >/dev/null 2>&1; then stuck=$((stuck + 1)); fi
+    disk hostb release >/dev/null 2>&1
+done
+tap_check "release racing promote, 10 rounds: never two active exports" test "$both" = 0
+tap_check "... and after each race hostb could take the writer handle" test "$stuck" = 0
+disk hostb promote >/dev/null 2>&1
+
 # kill -9 of the active export: how soon can another host take over?
 # (no PID namespaces here: pgrep would see hosta's export too; nbdkit's pidfile does not)
 hostb_pid=$(cat "$("$lab" path hostb dir)$sock.pid")
