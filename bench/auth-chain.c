@@ -92,31 +92,26 @@ main(int argc, char **argv)
         char name[128];
         double t0, t1, t2;
 
-        /* a fresh ccache holding only the TGT */
+        /* a fresh ccache holding only the TGT, so each round asks the KDC again */
         snprintf(name, sizeof name, "MEMORY:auth-chain-%d", i);
-        if (krb5_cc_resolve(k, name, &mem) || krb5_cc_initialize(k, mem, client) ||
-            krb5_cc_copy_creds(k, src, mem))
-            die("copying the client's TGT", NULL);
+        if (krb5_cc_resolve(k, name, &mem) || krb5_cc_initialize(k, mem, client))
+            die("making a ccache for the round", NULL);
         {
-            /* drop everything but the TGT, so each round asks the KDC again */
             krb5_cc_cursor cur;
             krb5_creds c;
-            krb5_ccache only;
-            char oname[128];
-            snprintf(oname, sizeof oname, "MEMORY:auth-chain-tgt-%d", i);
-            krb5_cc_resolve(k, oname, &only);
-            krb5_cc_initialize(k, only, client);
-            krb5_cc_start_seq_get(k, mem, &cur);
-            while (krb5_cc_next_cred(k, mem, &cur, &c) == 0) {
-                if (krb5_is_config_principal(k, c.server) == 0 && c.server->length == 2 &&
-                    c.server->data[0].length == 6 && memcmp(c.server->data[0].data, "krbtgt", 6) == 0)
-                    krb5_cc_store_cred(k, only, &c);
+            int tgts = 0;
+
+            krb5_cc_start_seq_get(k, src, &cur);
+            while (krb5_cc_next_cred(k, src, &cur, &c) == 0) {
+                if (!krb5_is_config_principal(k, c.server) && c.server->length == 2 &&
+                    c.server->data[0].length == 6 && memcmp(c.server->data[0].data, "krbtgt", 6) == 0 &&
+                    krb5_cc_store_cred(k, mem, &c) == 0)
+                    tgts++;
                 krb5_free_cred_contents(k, &c);
             }
-            krb5_cc_end_seq_get(k, mem, &cur);
-            krb5_cc_destroy(k, mem);
-            mem = only;
-            snprintf(name, sizeof name, "%s", oname);
+            krb5_cc_end_seq_get(k, src, &cur);
+            if (tgts == 0)
+                die("the client's ccache holds no TGT: kinit first", NULL);
         }
         gss_krb5_ccache_name(&minor, name, NULL);
 

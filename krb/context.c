@@ -96,8 +96,8 @@ find_machine_principal(const char *keytab, const char *spn, char **out, struct v
     }
     realm++;
     if ((rc = krb5_init_context(&k)) != 0) {
-        vs_error_set(err, VS_ERR_INTERNAL, "cannot initialise Kerberos: %s (check krb5.conf)",
-                     error_message(rc));
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot initialise Kerberos: %s (check that krb5.conf, "
+                     "or the file KRB5_CONFIG names, exists and parses)", error_message(rc));
         return false;
     }
     if (access(keytab, F_OK) != 0 || access(keytab, R_OK) != 0) {
@@ -151,7 +151,8 @@ keytab_has(const char *keytab, const char *spn, struct vs_error *err)
     krb5_error_code rc;
 
     if ((rc = krb5_init_context(&k)) != 0) {
-        vs_error_set(err, VS_ERR_INTERNAL, "cannot initialise Kerberos: %s", error_message(rc));
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot initialise Kerberos: %s (check that krb5.conf, "
+                     "or the file KRB5_CONFIG names, exists and parses)", error_message(rc));
         return false;
     }
     rc = krb5_kt_resolve(k, keytab, &kt);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <libsmbclient.h>
+#include <krb5/krb5.h>
 
 #include "smbio/disk.h"
 
@@ -42,6 +43,7 @@ struct smbio_disk {
     SMBCFILE *reader;
     SMBCFILE *writer;
     cli_writeall_fn cli_writeall;
+    enum smbio_flush flush;
 };
 
 static void
@@ -60,55 +62,27 @@ auth_fn(SMBCCTX *c, const char *srv, const char *shr, char *wg, int wglen, char 
         pw[0] = '\0';
 }
 
-/* The default principal of a FILE: ccache (MIT's v4 format): the user name
- * libsmbclient asks for. NULL if the file cannot be read. */
+/* The ccache's default principal: the user name libsmbclient asks for. */
 static char *
-ccache_principal(const char *path)
+ccache_principal(const char *ccache)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char b[4];
-    char *name = NULL;
-    size_t used = 0, cap = 512;
-    uint32_t ncomp, len;
+    krb5_context k;
+    krb5_ccache cc = NULL;
+    krb5_principal p = NULL;
+    char *text = NULL, *copy = NULL;
 
-    if (f == NULL)
+    if (krb5_init_context(&k) != 0)
         return NULL;
-    /* version (2), header length (2), header, then the principal:
-     * name type (4), component count (4), realm, components (length-prefixed) */
-    if (fread(b, 1, 4, f) != 4 || b[0] != 5 || b[1] != 4)
-        goto out;
-    len = (uint32_t)b[2] << 8 | b[3];
-    if (fseek(f, len, SEEK_CUR) != 0 || fread(b, 1, 4, f) != 4 || fread(b, 1, 4, f) != 4)
-        goto out;
-    ncomp = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-    if (ncomp == 0 || ncomp > 8 || (name = malloc(cap)) == NULL)
-        goto out;
-    char realm[256] = "";
-    for (uint32_t i = 0; i <= ncomp; i++) {
-        char part[256];
-        if (fread(b, 1, 4, f) != 4)
-            goto bad;
-        len = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-        if (len >= sizeof part || fread(part, 1, len, f) != len)
-            goto bad;
-        part[len] = '\0';
-        if (i == 0)
-            snprintf(realm, sizeof realm, "%s", part);
-        else
-            used += (size_t)snprintf(name + used, cap - used, "%s%s", i > 1 ? "/" : "", part);
-        if (used >= cap)
-            goto bad;
-    }
-    if (used + strlen(realm) + 2 > cap)
-        goto bad;
-    snprintf(name + used, cap - used, "@%s", realm);
-    goto out;
-bad:
-    free(name);
-    name = NULL;
-out:
-    fclose(f);
-    return name;
+    if (krb5_cc_resolve(k, ccache, &cc) == 0 && krb5_cc_get_principal(k, cc, &p) == 0 &&
+        krb5_unparse_name(k, p, &text) == 0)
+        copy = strdup(text);
+    krb5_free_unparsed_name(k, text);
+    if (p)
+        krb5_free_principal(k, p);
+    if (cc)
+        krb5_cc_close(k, cc);
+    krb5_free_context(k);
+    return copy;
 }
 
 /* errno from libsmbclient, as a sentence for this disk. */
@@ -191,7 +165,14 @@ smbio_disk_open(const char *url, const char *ccache, enum smbio_mode mode, struc
         free(d);
         return false;
     }
-    d->principal = ccache_principal(ccache + 5);
+    d->principal = ccache_principal(ccache);
+    if (d->principal == NULL) {
+        vs_error_set(err, VS_ERR_AUTH, "the Kerberos ccache '%s' holds no principal: fill it with "
+                     "the host's tickets first (kinit -k -t KEYTAB 'HOST$@REALM' -c %s)", ccache, ccache);
+        smbc_free_context(d->ctx, 1);
+        free(d);
+        return false;
+    }
     smbc_setOptionUserData(d->ctx, d->principal);
     smbc_setOptionUseKerberos(d->ctx, 1);
     smbc_setOptionUseCCache(d->ctx, 1);
@@ -228,6 +209,12 @@ smbio_disk_close(struct smbio_disk *d)
     smbc_free_context(d->ctx, 1);
     free(d->principal);
     free(d);
+}
+
+void
+smbio_disk_set_flush(struct smbio_disk *d, enum smbio_flush policy)
+{
+    d->flush = policy;
 }
 
 enum smbio_mode
@@ -316,13 +303,13 @@ smbio_disk_flush(struct smbio_disk *d, struct vs_error *err)
     size_t written = 0;
     uint32_t status;
 
-    if (d->writer == NULL)
-        return true;   /* standby never wrote: nothing to make durable */
+    if (d->writer == NULL || d->flush == SMBIO_FLUSH_SERVER)
+        return true;   /* standby never wrote; or the server syncs every write */
     if (d->cli_writeall == NULL || head->fname == NULL || strcmp(head->fname, d->url) != 0 ||
         head->targetcli == NULL || head->cli_fd < 0 || head->cli_fd > 0xffff) {
         vs_error_set(err, VS_ERR_INTERNAL, "this libsmbclient offers no way to flush %s (Samba's "
                      "cli_writeall is missing or its file handle layout changed): set 'sync always "
-                     "= yes' on the share and run smbio with flush=server", d->url);
+                     "= yes' on the share and start the export with flush=server", d->url);
         return false;
     }
     /* Samba 4.17's cli_flush speaks SMB1 only. A write-through write of one

@@ -21,6 +21,12 @@
 
 enum smbio_mode { SMBIO_STANDBY, SMBIO_ACTIVE };
 
+/* How a flush makes data durable. WRITE_THROUGH (default): a write-through
+ * that makes the server fsync the file. SERVER: the admin vouches that the
+ * share has "sync always = yes", so every write is durable when it returns
+ * and a flush sends nothing. */
+enum smbio_flush { SMBIO_FLUSH_WRITE_THROUGH, SMBIO_FLUSH_SERVER };
+
 struct smbio_disk;
 
 /* Open url with the Kerberos tickets in ccache ("FILE:/path"), in mode.
@@ -28,6 +34,7 @@ struct smbio_disk;
 bool smbio_disk_open(const char *url, const char *ccache, enum smbio_mode mode,
                      struct smbio_disk **out, struct vs_error *err);
 void smbio_disk_close(struct smbio_disk *d);
+void smbio_disk_set_flush(struct smbio_disk *d, enum smbio_flush policy);
 
 enum smbio_mode smbio_disk_mode(const struct smbio_disk *d);
 bool smbio_disk_size(struct smbio_disk *d, uint64_t *size, struct vs_error *err);

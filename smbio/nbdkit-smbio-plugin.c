@@ -34,12 +34,14 @@ static char *url;
 static char *ccache;
 static char *control_path;
 static enum smbio_mode start_mode = SMBIO_STANDBY;
+static enum smbio_flush flush_policy = SMBIO_FLUSH_WRITE_THROUGH;
 
 static struct smbio_disk *disk;
 static pthread_mutex_t disk_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct smbio_stats stats;
 static int control_fd = -1;
 static pthread_t control_thread;
+static bool control_running;
 
 static int
 smbio_config(const char *key, const char *value)
@@ -62,8 +64,18 @@ smbio_config(const char *key, const char *value)
             return -1;
         }
         return 0;
+    } else if (strcmp(key, "flush") == 0) {
+        if (strcmp(value, "write-through") == 0)
+            flush_policy = SMBIO_FLUSH_WRITE_THROUGH;
+        else if (strcmp(value, "server") == 0)
+            flush_policy = SMBIO_FLUSH_SERVER;
+        else {
+            nbdkit_error("flush must be write-through or server, not '%s'", value);
+            return -1;
+        }
+        return 0;
     } else {
-        nbdkit_error("unknown parameter '%s' (smbio takes url=, ccache=, mode= and control=)", key);
+        nbdkit_error("unknown parameter '%s' (smbio takes url=, ccache=, mode=, flush= and control=)", key);
         return -1;
     }
     free(*slot);
@@ -96,7 +108,8 @@ smbio_config_complete(void)
     "url=smb://SERVER/SHARE/PATH  (required) the disk file on the share\n" \
     "ccache=FILE:PATH             (required) Kerberos tickets of the host's machine account\n" \
     "mode=standby|active          standby: read-only, others may write (default)\n" \
-    "control=PATH                 unix socket for vsmigrate-disk release|promote|status"
+    "control=PATH                 unix socket for vsmigrate-disk release|promote|status\n" \
+    "flush=write-through|server   server: the share has 'sync always = yes'; flush sends nothing"
 
 /* ---- control socket --------------------------------------------------------- */
 
@@ -174,6 +187,7 @@ control_start(void)
         nbdkit_error("cannot start the control thread: %m");
         return -1;
     }
+    control_running = true;
     return 0;
 }
 
@@ -189,6 +203,7 @@ smbio_after_fork(void)
         nbdkit_error("%s", err.message);
         return -1;
     }
+    smbio_disk_set_flush(disk, flush_policy);
     return control_start();
 }
 
@@ -196,16 +211,22 @@ static void
 smbio_unload(void)
 {
     if (control_fd >= 0) {
+        /* wakes accept(): the control thread ends after any command in hand */
         shutdown(control_fd, SHUT_RDWR);
+        if (control_running)
+            pthread_join(control_thread, NULL);
         close(control_fd);
         unlink(control_path);
     }
     if (disk) {
         struct vs_error err;
         /* nothing may be lost: flush before the writer handle goes */
+        pthread_mutex_lock(&disk_lock);
         if (!smbio_disk_release(disk, &err))
             nbdkit_error("%s", err.message);
         smbio_disk_close(disk);
+        disk = NULL;
+        pthread_mutex_unlock(&disk_lock);
     }
     free(url);
     free(ccache);
@@ -258,78 +279,61 @@ smbio_can_flush(void *handle)
     return 1;
 }
 
+/* After a request, with disk_lock held: count it, and on failure report it
+ * the nbdkit way. A write refused in standby is EROFS; anything else EIO. */
 static int
-smbio_pread(void *handle, void *buf, uint32_t count, uint64_t offset, uint32_t flags)
+request_done(bool ok, const struct vs_error *err, uint64_t *counter, uint64_t *bytes, uint32_t count)
 {
-    struct vs_error err;
-    bool ok;
+    int error = smbio_disk_mode(disk) == SMBIO_STANDBY && err->code == VS_ERR_DENIED ? EROFS : EIO;
 
-    (void)handle;
-    (void)flags;
-    pthread_mutex_lock(&disk_lock);
-    ok = smbio_disk_pread(disk, buf, count, offset, &err);
     if (ok) {
-        stats.reads++;
-        stats.bytes_read += count;
+        (*counter)++;
+        if (bytes)
+            *bytes += count;
     } else {
         stats.errors++;
     }
     pthread_mutex_unlock(&disk_lock);
-    if (!ok) {
-        nbdkit_error("%s", err.message);
-        nbdkit_set_error(EIO);
-        return -1;
-    }
-    return 0;
+    if (ok)
+        return 0;
+    nbdkit_error("%s", err->message);
+    nbdkit_set_error(error);
+    return -1;
+}
+
+static int
+smbio_pread(void *handle, void *buf, uint32_t count, uint64_t offset, uint32_t flags)
+{
+    struct vs_error err;
+
+    (void)handle;
+    (void)flags;
+    pthread_mutex_lock(&disk_lock);
+    return request_done(smbio_disk_pread(disk, buf, count, offset, &err), &err, &stats.reads,
+                        &stats.bytes_read, count);
 }
 
 static int
 smbio_pwrite(void *handle, const void *buf, uint32_t count, uint64_t offset, uint32_t flags)
 {
     struct vs_error err;
-    bool ok;
 
     (void)handle;
     (void)flags;
     pthread_mutex_lock(&disk_lock);
-    ok = smbio_disk_pwrite(disk, buf, count, offset, &err);
-    if (ok) {
-        stats.writes++;
-        stats.bytes_written += count;
-    } else {
-        stats.errors++;
-    }
-    bool standby = smbio_disk_mode(disk) == SMBIO_STANDBY;
-    pthread_mutex_unlock(&disk_lock);
-    if (!ok) {
-        nbdkit_error("%s", err.message);
-        nbdkit_set_error(standby ? EROFS : EIO);
-        return -1;
-    }
-    return 0;
+    return request_done(smbio_disk_pwrite(disk, buf, count, offset, &err), &err, &stats.writes,
+                        &stats.bytes_written, count);
 }
 
 static int
 smbio_flush(void *handle, uint32_t flags)
 {
     struct vs_error err;
-    bool ok;
 
     (void)handle;
     (void)flags;
     pthread_mutex_lock(&disk_lock);
-    ok = smbio_disk_flush(disk, &err);
-    if (ok)
-        stats.flushes++;
-    else
-        stats.errors++;
-    pthread_mutex_unlock(&disk_lock);
-    if (!ok) {
-        nbdkit_error("%s", err.message);
-        nbdkit_set_error(EIO);
-        return -1;
-    }
-    return 0;
+    return request_done(smbio_disk_flush(disk, &err), &err, &stats.flushes, NULL, 0);
 }
 
 static struct nbdkit_plugin plugin = {

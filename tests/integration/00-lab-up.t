@@ -16,13 +16,13 @@ for p in network files dc fs hosts; do
     tap_check "lab up printed the time of phase '$p'" grep -qE "lab $LAB_NAME: $p +[0-9]+\.[0-9]+ s" "$state_dir/up.log"
 done
 
-start=$(date +%s%3N)
+daemons() { cat "$("$lab" path dc dir)"/../*/pids/* 2>/dev/null | sort | tr '\n' ' '; }
+before=$(daemons)
 "$lab" up >"$state_dir/up2.log" 2>&1
 rc=$?
-ms=$(( $(date +%s%3N) - start ))
 tap_check "a second lab up succeeds" test $rc -eq 0
 tap_grep "a second lab up says there is nothing to do" "nothing to do" "$state_dir/up2.log"
-tap_check "a second lab up took under 2 s ($ms ms)" test "$ms" -lt 2000
+tap_check "a second lab up restarted no daemon (same PIDs: $before)" test "$(daemons)" = "$before"
 
 "$lab" status >"$state_dir/status.log" 2>&1
 tap_check "lab status: every daemon alive" test $? -eq 0
@@ -32,7 +32,9 @@ done
 for h in hosta hostb; do
     tap_check "$h has the libvirt network 'lan'" "$lab" exec "$h" -- virsh -q net-info lan
 done
-tap_check "hostc has no libvirt network 'lan'" bash -c "! '$lab' exec hostc -- virsh -q net-info lan >/dev/null 2>&1"
+nets=$("$lab" exec hostc -- virsh -q net-list --all --name 2>&1)
+tap_check "hostc's libvirt answers a network listing" test $? -eq 0
+tap_check "hostc has no libvirt network 'lan' (it has: ${nets:-none})" bash -c "! grep -qx lan <<<'$nets'"
 tap_check "hosta's keytab holds hosta\$ and vsmigrate/hosta.lab.test" bash -c \
     "klist -k '$("$lab" path hosta keytab)' | grep -q 'hosta\\\$@LAB.TEST' && klist -k '$("$lab" path hosta keytab)' | grep -q 'vsmigrate/hosta.lab.test@LAB.TEST'"
 uuid_a=$("$lab" exec hosta -- virsh -q capabilities | sed -n 's|.*<uuid>\(.*\)</uuid>.*|\1|p' | head -n 1)

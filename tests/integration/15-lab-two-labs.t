@@ -14,6 +14,7 @@ tap_check "the labs have different subnets ($ip1, $ip2)" test "${ip1%.*}" != "${
 tap_check "the labs have different directories" test "$("$lab" path dc dir)" != "$(LAB_NAME=$other "$lab" path dc dir)"
 tap_check "the second lab's namespaces carry its name" bash -c "ip netns list | grep -q '^$other-dc'"
 tap_check "kinit works in the second lab" env LAB_NAME=$other "$lab" kinit ws admin
+tap_check "the second lab reaches its own DC" env LAB_NAME=$other "$lab" exec ws -- timeout 2 bash -c "exec 3<>/dev/tcp/$ip2/88"
 tap_check "the second lab cannot reach the first one's DC" bash -c "! LAB_NAME=$other '$lab' exec ws -- timeout 2 bash -c 'exec 3<>/dev/tcp/$ip1/88' 2>/dev/null"
 LAB_NAME=$other "$lab" down >/dev/null 2>&1
 tap_check "the second lab's namespaces are gone" bash -c "! ip netns list | grep -q '^$other-'"

@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lab-common.sh"
 tap_require_root_netns
 lab_up_or_bail
-command -v jq >/dev/null || tap_bail "jq is missing: run tests/install-deps"
 
 B=vsmigrate/hostb.lab.test@LAB.TEST
 C=cifs/fs.lab.test@LAB.TEST

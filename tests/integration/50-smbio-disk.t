@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lab-common.sh"
 tap_require_root_netns
 lab_up_or_bail
-command -v jq >/dev/null || tap_bail "jq is missing: run tests/install-deps"
 [ -x "$smbioprobe" ] || tap_bail "$smbioprobe is not built"
 
 vm=smbio-$$

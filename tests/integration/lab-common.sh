@@ -6,6 +6,7 @@ lab=$top/tests/lab/lab
 export LAB_NAME=${LAB_NAME:-vsm}
 state_dir=$top/_build/state
 mkdir -p "$state_dir"
+command -v jq >/dev/null || tap_bail "jq is missing: run tests/install-deps"
 
 # What on this machine the lab must never touch, as text to compare.
 host_state() {
