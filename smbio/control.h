@@ -4,7 +4,8 @@
  * "release" or "promote", at most SMBIO_CONTROL_LINE_MAX bytes) and reads
  * one JSON line back:
  *   {"ok":true,"mode":"active","reads":N,"writes":N,"flushes":N,
- *    "bytes_read":N,"bytes_written":N,"errors":N}
+ *    "bytes_read":N,"bytes_written":N,"errors":N,"connections":N,
+ *    "reconnects":N,"writer_lost":N,"ticket_renewals":N,"ticket_expires":T}
  *   {"ok":false,"code":"busy","error":"...", ...the same counters...}
  * Pure code: parsing and formatting, unit-tested and fuzzed. */
 #ifndef VSM_SMBIO_CONTROL_H
@@ -23,6 +24,8 @@ enum smbio_command { SMBIO_CMD_STATUS, SMBIO_CMD_RELEASE, SMBIO_CMD_PROMOTE };
 
 struct smbio_stats {
     uint64_t reads, writes, flushes, bytes_read, bytes_written, errors;
+    uint64_t connections, reconnects, writer_lost, ticket_renewals;
+    int64_t ticket_expires;   /* unix time; 0 when the caller manages the ccache */
 };
 
 /* "release\n" and "release" are the same; anything else is refused. */

@@ -14,6 +14,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #include <krb5/krb5.h>
 
 #include "smbio/disk.h"
+#include "smbio/threads.h"
 
 /* The start of libsmbclient's private struct _SMBCFILE (Samba 4.x). */
 struct smbcfile_head {
@@ -35,15 +39,26 @@ typedef uint32_t (*cli_writeall_fn)(void *cli, uint16_t fnum, uint16_t mode, con
                                    off_t offset, size_t size, size_t *written);
 #define WRITE_THROUGH 0x0001   /* cli_writeall's mode bit: SMB2_WRITEFLAG_WRITE_THROUGH */
 
-struct smbio_disk {
+struct lane {
+    pthread_mutex_t lock;
     SMBCCTX *ctx;
+    SMBCFILE *reader;
+    SMBCFILE *writer;   /* lane 0 only, while active */
+};
+
+struct smbio_disk {
     char *principal;
     char url[SMBIO_URL_MAX];
     struct smbio_url parts;
-    SMBCFILE *reader;
-    SMBCFILE *writer;
+    struct smbio_disk_options opts;
     cli_writeall_fn cli_writeall;
-    enum smbio_flush flush;
+    /* Whether the disk should hold the writer: survives a lost session, so
+     * the reconnect re-takes it. Changed only with lane 0 locked. */
+    _Atomic bool want_active;
+    _Atomic uint64_t reconnects, writer_lost;
+    _Atomic unsigned next_lane;
+    unsigned nlanes;
+    struct lane lanes[SMBIO_CONNECTIONS_MAX];
 };
 
 static void
@@ -123,20 +138,167 @@ open_error(const struct smbio_disk *d, int e, bool writer, struct vs_error *err)
 }
 
 static SMBCFILE *
-open_handle(struct smbio_disk *d, bool writer, struct vs_error *err)
+open_handle(struct smbio_disk *d, struct lane *l, bool writer, struct vs_error *err)
 {
     SMBCFILE *f;
+    int e;
 
-    smbc_setOptionOpenShareMode(d->ctx, writer ? SMBC_SHAREMODE_DENY_WRITE : SMBC_SHAREMODE_DENY_NONE);
-    f = smbc_getFunctionOpen(d->ctx)(d->ctx, d->url, writer ? O_RDWR : O_RDONLY, 0);
+    smbio_setup_lock();
+    smbc_setOptionOpenShareMode(l->ctx, writer ? SMBC_SHAREMODE_DENY_WRITE : SMBC_SHAREMODE_DENY_NONE);
+    f = smbc_getFunctionOpen(l->ctx)(l->ctx, d->url, writer ? O_RDWR : O_RDONLY, 0);
+    e = errno;
+    smbio_setup_unlock();
     if (f == NULL)
-        open_error(d, errno, writer, err);
+        open_error(d, e, writer, err);
     return f;
 }
 
+/* A new context for a lane, with the reader open (and the writer, when
+ * asked). On failure the lane is left without a context. */
+static bool
+lane_connect(struct smbio_disk *d, struct lane *l, bool writer, struct vs_error *err)
+{
+    smbio_setup_lock();
+    l->ctx = smbc_new_context();
+    if (l->ctx != NULL) {
+        smbc_setOptionUserData(l->ctx, d->principal);
+        smbc_setOptionUseKerberos(l->ctx, 1);
+        smbc_setOptionUseCCache(l->ctx, 1);
+        smbc_setOptionFallbackAfterKerberos(l->ctx, 0);
+        smbc_setOptionNoAutoAnonymousLogin(l->ctx, 1);
+        smbc_setOptionProtocols(l->ctx, "SMB3", "SMB3");
+        smbc_setFunctionAuthDataWithContext(l->ctx, auth_fn);
+        if (smbc_init_context(l->ctx) == NULL) {
+            smbc_free_context(l->ctx, 1);
+            l->ctx = NULL;
+        }
+    }
+    smbio_setup_unlock();
+    if (l->ctx == NULL) {
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot create an SMB client context: %s", strerror(errno));
+        return false;
+    }
+    l->reader = open_handle(d, l, false, err);
+    if (l->reader != NULL && writer)
+        l->writer = open_handle(d, l, true, err);
+    if (l->reader == NULL || (writer && l->writer == NULL)) {
+        smbio_setup_lock();
+        smbc_free_context(l->ctx, 1);   /* closes whatever it opened */
+        smbio_setup_unlock();
+        l->ctx = NULL;
+        l->reader = l->writer = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* Drop a lane's connection. Freeing the context closes its TCP connection,
+ * so the server lets go of its handles (and of a stale writer's share mode,
+ * which would otherwise refuse our own re-take). */
+static void
+lane_disconnect(struct lane *l)
+{
+    if (l->ctx == NULL)
+        return;
+    smbio_setup_lock();
+    if (l->writer)
+        smbc_getFunctionClose(l->ctx)(l->ctx, l->writer);
+    if (l->reader)
+        smbc_getFunctionClose(l->ctx)(l->ctx, l->reader);
+    smbc_free_context(l->ctx, 1);
+    smbio_setup_unlock();
+    l->ctx = NULL;
+    l->reader = l->writer = NULL;
+}
+
 bool
-smbio_disk_open(const char *url, const char *ccache, enum smbio_mode mode, struct smbio_disk **out,
-                struct vs_error *err)
+smbio_errno_is_session_lost(int e)
+{
+    switch (e) {
+    case ECONNABORTED:   /* the server closed the connection (restart, kill) */
+    case ECONNRESET:
+    case EPIPE:
+    case ENOTCONN:
+    case ETIMEDOUT:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case ECONNREFUSED:
+    case EINVAL:         /* NT_STATUS_NETWORK_SESSION_EXPIRED: the ticket ran out */
+    case EIO:
+    case EBADF:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Reconnect a lane whose session died, with lane locked. Backs off from
+ * 50 ms to 2 s between attempts until the reconnect timeout. Lane 0 re-takes
+ * the writer if the disk is active; if the server refuses because another
+ * client took it in the gap, the disk drops to standby: the fence held. */
+static bool
+lane_reconnect(struct smbio_disk *d, struct lane *l, struct vs_error *err)
+{
+    uint64_t deadline = now_ms() + d->opts.reconnect_timeout_ms;
+    unsigned delay = 50;
+    uint64_t busy_until = now_ms() + (d->opts.reconnect_timeout_ms < 5000 ? d->opts.reconnect_timeout_ms : 5000);
+    bool writer_lane = l == &d->lanes[0];
+
+    for (;;) {
+        bool want_writer = writer_lane && d->want_active;
+        struct vs_error e;
+
+        if (d->opts.before_reconnect)
+            d->opts.before_reconnect(d->opts.opaque);
+        lane_disconnect(l);
+        if (lane_connect(d, l, want_writer, &e)) {
+            d->reconnects++;
+            return true;
+        }
+        /* Our own dead connection's handle may outlive it for a moment on
+         * the server; only a refusal that lasts means another writer. */
+        if (want_writer && e.code == VS_ERR_BUSY && now_ms() < busy_until)
+            goto again;
+        if (want_writer && e.code == VS_ERR_BUSY && lane_connect(d, l, false, &e)) {
+            d->want_active = false;
+            d->writer_lost++;
+            d->reconnects++;
+            vs_error_set(err, VS_ERR_BUSY, "the SMB session to %s was lost, and while it was "
+                         "down another client took the writer handle of %s: this export is "
+                         "standby now (promote it again only after the other writer released it)",
+                         d->parts.server, d->url);
+            return false;
+        }
+        if (e.code == VS_ERR_NOTFOUND || e.code == VS_ERR_DENIED) {
+            *err = e;   /* not transient: the file or our access to it went */
+            vs_error_prefix(err, "reconnecting after a lost SMB session");
+            return false;
+        }
+        if (now_ms() + delay > deadline) {
+            *err = e;
+            vs_error_prefix(err, "the SMB session to %s was lost and reconnecting failed for "
+                            "%u ms (raise reconnect-timeout= if the server needs longer)",
+                            d->parts.server, d->opts.reconnect_timeout_ms);
+            return false;
+        }
+    again:
+        usleep(delay * 1000);
+        delay = delay * 2 > 2000 ? 2000 : delay * 2;
+    }
+}
+
+bool
+smbio_disk_open(const char *url, const char *ccache, enum smbio_mode mode,
+                const struct smbio_disk_options *opts, struct smbio_disk **out, struct vs_error *err)
 {
     struct smbio_disk *d;
 
@@ -144,6 +306,18 @@ smbio_disk_open(const char *url, const char *ccache, enum smbio_mode mode, struc
     d = calloc(1, sizeof *d);
     if (d == NULL) {
         vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    if (opts)
+        d->opts = *opts;
+    if (d->opts.connections == 0)
+        d->opts.connections = 4;
+    if (d->opts.reconnect_timeout_ms == 0)
+        d->opts.reconnect_timeout_ms = 60000;
+    if (d->opts.connections > SMBIO_CONNECTIONS_MAX) {
+        vs_error_set(err, VS_ERR_INVALID, "connections=%u is more than %d", d->opts.connections,
+                     SMBIO_CONNECTIONS_MAX);
+        free(d);
         return false;
     }
     if (!smbio_url_parse(url, &d->parts, err)) {
@@ -157,11 +331,8 @@ smbio_disk_open(const char *url, const char *ccache, enum smbio_mode mode, struc
         free(d);
         return false;
     }
-    /* libsmbclient takes its ccache from the environment, process-wide */
-    setenv("KRB5CCNAME", ccache, 1);
-    d->ctx = smbc_new_context();
-    if (d->ctx == NULL) {
-        vs_error_set(err, VS_ERR_NOMEM, "cannot create an SMB client context");
+    /* before libsmbclient's first call; only several connections need it */
+    if (!smbio_threads_init(err) && d->opts.connections > 1) {
         free(d);
         return false;
     }
@@ -169,29 +340,21 @@ smbio_disk_open(const char *url, const char *ccache, enum smbio_mode mode, struc
     if (d->principal == NULL) {
         vs_error_set(err, VS_ERR_AUTH, "the Kerberos ccache '%s' holds no principal: fill it with "
                      "the host's tickets first (kinit -k -t KEYTAB 'HOST$@REALM' -c %s)", ccache, ccache);
-        smbc_free_context(d->ctx, 1);
         free(d);
         return false;
     }
-    smbc_setOptionUserData(d->ctx, d->principal);
-    smbc_setOptionUseKerberos(d->ctx, 1);
-    smbc_setOptionUseCCache(d->ctx, 1);
-    smbc_setOptionFallbackAfterKerberos(d->ctx, 0);
-    smbc_setOptionNoAutoAnonymousLogin(d->ctx, 1);
-    smbc_setOptionProtocols(d->ctx, "SMB3", "SMB3");
-    smbc_setFunctionAuthDataWithContext(d->ctx, auth_fn);
-    if (smbc_init_context(d->ctx) == NULL) {
-        vs_error_set(err, VS_ERR_INTERNAL, "cannot initialise the SMB client: %s", strerror(errno));
-        smbc_free_context(d->ctx, 1);
-        free(d->principal);
-        free(d);
-        return false;
-    }
+    /* libsmbclient takes its ccache from the environment, process-wide */
+    setenv("KRB5CCNAME", ccache, 1);
     d->cli_writeall = (cli_writeall_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "cli_writeall");
-    d->reader = open_handle(d, false, err);
-    if (d->reader == NULL || (mode == SMBIO_ACTIVE && !smbio_disk_promote(d, err))) {
-        smbio_disk_close(d);
-        return false;
+    d->want_active = mode == SMBIO_ACTIVE;
+    d->nlanes = d->opts.connections;
+    for (unsigned i = 0; i < d->nlanes; i++)
+        pthread_mutex_init(&d->lanes[i].lock, NULL);
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        if (!lane_connect(d, &d->lanes[i], i == 0 && mode == SMBIO_ACTIVE, err)) {
+            smbio_disk_close(d);
+            return false;
+        }
     }
     *out = d;
     return true;
@@ -202,151 +365,276 @@ smbio_disk_close(struct smbio_disk *d)
 {
     if (d == NULL)
         return;
-    if (d->writer)
-        smbc_getFunctionClose(d->ctx)(d->ctx, d->writer);
-    if (d->reader)
-        smbc_getFunctionClose(d->ctx)(d->ctx, d->reader);
-    smbc_free_context(d->ctx, 1);
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        lane_disconnect(&d->lanes[i]);
+        pthread_mutex_destroy(&d->lanes[i].lock);
+    }
     free(d->principal);
     free(d);
-}
-
-void
-smbio_disk_set_flush(struct smbio_disk *d, enum smbio_flush policy)
-{
-    d->flush = policy;
 }
 
 enum smbio_mode
 smbio_disk_mode(const struct smbio_disk *d)
 {
-    return d->writer ? SMBIO_ACTIVE : SMBIO_STANDBY;
+    return d->want_active ? SMBIO_ACTIVE : SMBIO_STANDBY;
 }
 
-bool
-smbio_disk_size(struct smbio_disk *d, uint64_t *size, struct vs_error *err)
+void
+smbio_disk_counters(const struct smbio_disk *d, struct smbio_disk_counters *c)
 {
-    struct stat st;
+    c->reconnects = d->reconnects;
+    c->writer_lost = d->writer_lost;
+}
 
-    if (smbc_getFunctionFstat(d->ctx)(d->ctx, d->reader, &st) < 0) {
-        vs_error_set(err, VS_ERR_IO, "cannot read the size of %s: %s", d->url, strerror(errno));
-        return false;
+/* A free lane for a read: the first unlocked one from a rotating start, or
+ * else wait for the one the rotation picked. Returned locked. */
+static struct lane *
+lane_for_read(struct smbio_disk *d)
+{
+    unsigned start = d->next_lane++ % d->nlanes;
+
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        struct lane *l = &d->lanes[(start + i) % d->nlanes];
+        if (pthread_mutex_trylock(&l->lock) == 0)
+            return l;
     }
-    *size = (uint64_t)st.st_size;
-    return true;
+    pthread_mutex_lock(&d->lanes[start].lock);
+    return &d->lanes[start];
 }
 
 /* libsmbclient has no pread/pwrite: the offset lives in the handle. */
-static bool
-seek(struct smbio_disk *d, SMBCFILE *f, uint64_t off, struct vs_error *err)
+static int
+seek(struct lane *l, SMBCFILE *f, uint64_t off)
 {
-    if (off > INT64_MAX || smbc_getFunctionLseek(d->ctx)(d->ctx, f, (off_t)off, SEEK_SET) < 0) {
-        vs_error_set(err, VS_ERR_IO, "seek to %llu in %s failed: %s", (unsigned long long)off,
-                     d->url, strerror(errno));
-        return false;
-    }
-    return true;
+    if (off > INT64_MAX)
+        return EINVAL;
+    return smbc_getFunctionLseek(l->ctx)(l->ctx, f, (off_t)off, SEEK_SET) < 0 ? errno : 0;
 }
 
-bool
-smbio_disk_pread(struct smbio_disk *d, void *buf, size_t len, uint64_t off, struct vs_error *err)
+/* One attempt at a read on a connected lane: 0 or an errno. */
+static int
+lane_read(struct lane *l, void *buf, size_t len, uint64_t off)
 {
     size_t got = 0;
+    int e;
 
-    if (!seek(d, d->reader, off, err))
-        return false;
+    if (l->ctx == NULL)
+        return ENOTCONN;
+    if ((e = seek(l, l->reader, off)) != 0)
+        return e;
     while (got < len) {
-        ssize_t n = smbc_getFunctionRead(d->ctx)(d->ctx, d->reader, (char *)buf + got, len - got);
-        if (n < 0) {
-            vs_error_set(err, VS_ERR_IO, "read of %zu bytes at %llu from %s failed: %s", len,
-                         (unsigned long long)off, d->url, strerror(errno));
-            return false;
-        }
+        ssize_t n = smbc_getFunctionRead(l->ctx)(l->ctx, l->reader, (char *)buf + got, len - got);
+        if (n < 0)
+            return errno;
         if (n == 0) {   /* past the end of the file: zeros, as a sparse disk reads */
             memset((char *)buf + got, 0, len - got);
             break;
         }
         got += (size_t)n;
     }
-    return true;
+    return 0;
+}
+
+static int
+lane_write(struct lane *l, const void *buf, size_t len, uint64_t off)
+{
+    size_t put = 0;
+    int e;
+
+    if (l->ctx == NULL || l->writer == NULL)
+        return ENOTCONN;
+    if ((e = seek(l, l->writer, off)) != 0)
+        return e;
+    while (put < len) {
+        ssize_t n = smbc_getFunctionWrite(l->ctx)(l->ctx, l->writer, (const char *)buf + put, len - put);
+        if (n < 0)
+            return errno;
+        if (n == 0)
+            return EIO;
+        put += (size_t)n;
+    }
+    return 0;
+}
+
+/* Run op on a locked lane; when the session turns out to be lost, reconnect
+ * and try again (twice at most: a session that dies again right after a
+ * reconnect is not coming back soon). */
+#define WITH_RECONNECT(d, l, err, call, what)                                              \
+    ({                                                                                     \
+        int e_ = (call);                                                                   \
+        for (int tries_ = 0; e_ != 0 && smbio_errno_is_session_lost(e_) && tries_ < 2; tries_++) { \
+            if (!lane_reconnect((d), (l), (err))) {                                        \
+                e_ = -1;                                                                   \
+                break;                                                                     \
+            }                                                                              \
+            e_ = (call);                                                                   \
+        }                                                                                  \
+        if (e_ > 0)                                                                        \
+            vs_error_set((err), VS_ERR_IO, "%s %s failed: %s", (what), (d)->url, strerror(e_)); \
+        e_ == 0;                                                                           \
+    })
+
+bool
+smbio_disk_size(struct smbio_disk *d, uint64_t *size, struct vs_error *err)
+{
+    struct lane *l = lane_for_read(d);
+    struct stat st;
+    bool ok;
+
+    ok = WITH_RECONNECT(d, l, err, l->ctx == NULL ? ENOTCONN :
+                        smbc_getFunctionFstat(l->ctx)(l->ctx, l->reader, &st) < 0 ? errno : 0,
+                        "reading the size of");
+    pthread_mutex_unlock(&l->lock);
+    if (ok)
+        *size = (uint64_t)st.st_size;
+    return ok;
+}
+
+bool
+smbio_disk_pread(struct smbio_disk *d, void *buf, size_t len, uint64_t off, struct vs_error *err)
+{
+    struct lane *l = lane_for_read(d);
+    char what[96];
+    bool ok;
+
+    snprintf(what, sizeof what, "read of %zu bytes at %llu from", len, (unsigned long long)off);
+    ok = WITH_RECONNECT(d, l, err, lane_read(l, buf, len, off), what);
+    pthread_mutex_unlock(&l->lock);
+    return ok;
+}
+
+static bool
+refuse_standby(struct smbio_disk *d, struct vs_error *err)
+{
+    vs_error_set(err, VS_ERR_DENIED, "%s is in standby (read-only): promote it before writing", d->url);
+    errno = EROFS;
+    return false;
 }
 
 bool
 smbio_disk_pwrite(struct smbio_disk *d, const void *buf, size_t len, uint64_t off, struct vs_error *err)
 {
-    size_t put = 0;
+    struct lane *l = &d->lanes[0];
+    char what[96];
+    bool ok;
 
-    if (d->writer == NULL) {
-        vs_error_set(err, VS_ERR_DENIED, "%s is in standby (read-only): promote it before writing", d->url);
-        errno = EROFS;
-        return false;
+    pthread_mutex_lock(&l->lock);
+    if (!d->want_active) {
+        pthread_mutex_unlock(&l->lock);
+        return refuse_standby(d, err);
     }
-    if (!seek(d, d->writer, off, err))
-        return false;
-    while (put < len) {
-        ssize_t n = smbc_getFunctionWrite(d->ctx)(d->ctx, d->writer, (const char *)buf + put, len - put);
-        if (n <= 0) {
-            vs_error_set(err, VS_ERR_IO, "write of %zu bytes at %llu to %s failed: %s", len,
-                         (unsigned long long)off, d->url, n < 0 ? strerror(errno) : "nothing written");
-            return false;
-        }
-        put += (size_t)n;
-    }
-    return true;
+    snprintf(what, sizeof what, "write of %zu bytes at %llu to", len, (unsigned long long)off);
+    ok = WITH_RECONNECT(d, l, err, lane_write(l, buf, len, off), what);
+    if (!ok && !d->want_active)
+        errno = EROFS;   /* the reconnect lost the writer: standby now */
+    pthread_mutex_unlock(&l->lock);
+    return ok;
 }
 
-bool
-smbio_disk_flush(struct smbio_disk *d, struct vs_error *err)
+/* The write-through that makes the server fsync: 0, an errno, or -1 with
+ * err set when this libsmbclient gives no way to flush. */
+static int
+lane_flush(struct smbio_disk *d, struct lane *l, struct vs_error *err)
 {
-    const struct smbcfile_head *head = (const void *)d->writer;
+    const struct smbcfile_head *head = (const void *)l->writer;
     uint8_t byte;
     size_t written = 0;
     uint32_t status;
+    int e;
 
-    if (d->writer == NULL || d->flush == SMBIO_FLUSH_SERVER)
-        return true;   /* standby never wrote; or the server syncs every write */
+    if (l->ctx == NULL || l->writer == NULL)
+        return ENOTCONN;
     if (d->cli_writeall == NULL || head->fname == NULL || strcmp(head->fname, d->url) != 0 ||
         head->targetcli == NULL || head->cli_fd < 0 || head->cli_fd > 0xffff) {
         vs_error_set(err, VS_ERR_INTERNAL, "this libsmbclient offers no way to flush %s (Samba's "
                      "cli_writeall is missing or its file handle layout changed): set 'sync always "
                      "= yes' on the share and start the export with flush=server", d->url);
-        return false;
+        return -1;
     }
     /* Samba 4.17's cli_flush speaks SMB1 only. A write-through write of one
      * byte, rewritten as it is, makes the server fsync the file, and fsync
      * covers every earlier write to it, from any handle. */
-    if (!smbio_disk_pread(d, &byte, 1, 0, err))
-        return false;
+    if ((e = lane_read(l, &byte, 1, 0)) != 0)
+        return e;
     status = d->cli_writeall(head->targetcli, (uint16_t)head->cli_fd, WRITE_THROUGH, &byte, 0, 1, &written);
-    if (status != 0 || written != 1) {
-        vs_error_set(err, VS_ERR_IO, "the file server refused the write-through that flushes %s "
-                     "(NTSTATUS 0x%08x)", d->url, status);
-        return false;
-    }
-    return true;
+    if (status == 0 && written == 1)
+        return 0;
+    /* NT_STATUS_NETWORK_SESSION_EXPIRED or a dead connection: reconnect */
+    if (status == 0xc000035c || status == 0xc000020c || status == 0xc000023c)
+        return ECONNABORTED;
+    vs_error_set(err, VS_ERR_IO, "the file server refused the write-through that flushes %s "
+                 "(NTSTATUS 0x%08x)", d->url, status);
+    return -1;
+}
+
+/* With lane 0 locked. */
+static bool
+flush_locked(struct smbio_disk *d, struct vs_error *err)
+{
+    struct lane *l = &d->lanes[0];
+
+    if (!d->want_active || d->opts.flush == SMBIO_FLUSH_SERVER)
+        return true;   /* standby never wrote; or the server syncs every write */
+    return WITH_RECONNECT(d, l, err, lane_flush(d, l, err), "flushing");
+}
+
+bool
+smbio_disk_flush(struct smbio_disk *d, struct vs_error *err)
+{
+    bool ok;
+
+    pthread_mutex_lock(&d->lanes[0].lock);
+    ok = flush_locked(d, err);
+    pthread_mutex_unlock(&d->lanes[0].lock);
+    return ok;
 }
 
 bool
 smbio_disk_promote(struct smbio_disk *d, struct vs_error *err)
 {
-    if (d->writer != NULL)
-        return true;
-    d->writer = open_handle(d, true, err);
-    return d->writer != NULL;
+    struct lane *l = &d->lanes[0];
+    bool ok = true;
+
+    pthread_mutex_lock(&l->lock);
+    if (l->writer == NULL) {
+        if (l->ctx == NULL && !lane_reconnect(d, l, err))
+            ok = false;
+        else if (l->writer == NULL)
+            ok = (l->writer = open_handle(d, l, true, err)) != NULL;
+    }
+    if (ok)
+        d->want_active = true;
+    pthread_mutex_unlock(&l->lock);
+    return ok;
 }
 
 bool
 smbio_disk_release(struct smbio_disk *d, struct vs_error *err)
 {
-    if (d->writer == NULL)
-        return true;
-    if (!smbio_disk_flush(d, err))
-        return false;   /* stay active: nothing may be lost */
-    if (smbc_getFunctionClose(d->ctx)(d->ctx, d->writer) < 0) {
-        vs_error_set(err, VS_ERR_IO, "closing the writer handle of %s failed: %s", d->url, strerror(errno));
-        d->writer = NULL;
-        return false;
+    struct lane *l = &d->lanes[0];
+    bool ok = true;
+    int rc;
+
+    pthread_mutex_lock(&l->lock);
+    if (!d->want_active)
+        goto out;
+    if (!flush_locked(d, err)) {
+        ok = false;   /* stay active: nothing may be lost */
+        goto out;
     }
-    d->writer = NULL;
-    return true;
+    smbio_setup_lock();
+    rc = l->writer ? smbc_getFunctionClose(l->ctx)(l->ctx, l->writer) : 0;
+    smbio_setup_unlock();
+    l->writer = NULL;
+    d->want_active = false;
+    if (rc < 0) {
+        /* The close was not acknowledged, so the server may still hold the
+         * handle: dropping the connection makes sure it lets go. */
+        lane_disconnect(l);
+        if (!lane_connect(d, l, false, err))
+            ok = false;
+    }
+out:
+    pthread_mutex_unlock(&l->lock);
+    return ok;
 }

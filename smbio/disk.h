@@ -6,8 +6,18 @@
  * hosts from writing one disk. standby -> active is smbio_disk_promote;
  * active -> standby is smbio_disk_release (flush, then close the writer).
  *
- * One disk, one libsmbclient context, one process (libsmbclient reads its
- * Kerberos ccache from the process-wide KRB5CCNAME): not thread-safe. */
+ * libsmbclient does one request at a time per context, so a disk has
+ * several connections ("lanes"), each its own context with its own reader.
+ * Lane 0 also holds the writer: writes, flushes and mode changes go there,
+ * reads go to whichever lane is free. Every call is thread-safe.
+ *
+ * A lane whose SMB session dies (server restart, network cut, the session's
+ * Kerberos ticket expired) reconnects with bounded back-off, and lane 0
+ * re-takes the writer handle if the disk was active. Only when that fails
+ * within the reconnect timeout does the request fail.
+ *
+ * libsmbclient takes its Kerberos ccache from the process-wide KRB5CCNAME,
+ * so a process serves one set of credentials. */
 #ifndef VSM_SMBIO_DISK_H
 #define VSM_SMBIO_DISK_H
 
@@ -27,16 +37,35 @@ enum smbio_mode { SMBIO_STANDBY, SMBIO_ACTIVE };
  * and a flush sends nothing. */
 enum smbio_flush { SMBIO_FLUSH_WRITE_THROUGH, SMBIO_FLUSH_SERVER };
 
+#define SMBIO_CONNECTIONS_MAX 16
+
+struct smbio_disk_options {
+    unsigned connections;            /* lanes, 1..SMBIO_CONNECTIONS_MAX; 0 means 4 */
+    unsigned reconnect_timeout_ms;   /* give up reconnecting after this; 0 means 60 s */
+    enum smbio_flush flush;
+    /* Called before each reconnect attempt (e.g. to renew the tickets in the
+     * ccache); may be NULL. Runs with a lane locked: must not call back in. */
+    void (*before_reconnect)(void *opaque);
+    void *opaque;
+};
+
+struct smbio_disk_counters {
+    uint64_t reconnects;        /* lanes reconnected after a lost session */
+    uint64_t writer_lost;       /* the writer could not be re-taken (someone else has it) */
+};
+
 struct smbio_disk;
 
 /* Open url with the Kerberos tickets in ccache ("FILE:/path"), in mode.
- * A refused promote at open leaves nothing open and says who holds it. */
+ * A refused promote at open leaves nothing open and says who holds it.
+ * opts may be NULL for the defaults. */
 bool smbio_disk_open(const char *url, const char *ccache, enum smbio_mode mode,
-                     struct smbio_disk **out, struct vs_error *err);
+                     const struct smbio_disk_options *opts, struct smbio_disk **out,
+                     struct vs_error *err);
 void smbio_disk_close(struct smbio_disk *d);
-void smbio_disk_set_flush(struct smbio_disk *d, enum smbio_flush policy);
 
 enum smbio_mode smbio_disk_mode(const struct smbio_disk *d);
+void smbio_disk_counters(const struct smbio_disk *d, struct smbio_disk_counters *c);
 bool smbio_disk_size(struct smbio_disk *d, uint64_t *size, struct vs_error *err);
 
 /* Whole requests or an error: short reads past the end are zero-filled. */
@@ -44,10 +73,13 @@ bool smbio_disk_pread(struct smbio_disk *d, void *buf, size_t len, uint64_t off,
 /* Standby: fails with VS_ERR_DENIED ("read-only: standby"), nothing written. */
 bool smbio_disk_pwrite(struct smbio_disk *d, const void *buf, size_t len, uint64_t off,
                        struct vs_error *err);
-/* An SMB2 FLUSH on the writer handle: the data is on the server's disk. */
+/* Every write that returned before the call is on the server's disk. */
 bool smbio_disk_flush(struct smbio_disk *d, struct vs_error *err);
 
 bool smbio_disk_promote(struct smbio_disk *d, struct vs_error *err);
 bool smbio_disk_release(struct smbio_disk *d, struct vs_error *err);
+
+/* For tests: true when err's errno-level cause means the session is gone. */
+bool smbio_errno_is_session_lost(int e);
 
 #endif

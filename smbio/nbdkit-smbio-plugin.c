@@ -1,57 +1,102 @@
 /* nbdkit-smbio-plugin: one VM disk on an SMB3 share, exported over NBD.
  *
  *   nbdkit --unix SOCKET smbio url=smb://fs/vms/web01/disk0.raw \
- *          ccache=FILE:/run/vsmigrate/host.cc mode=standby|active \
- *          control=/run/vsmigrate/disks/web01-disk0.ctl
+ *          ccache=FILE:/run/vsmigrate/host.cc | keytab=/etc/krb5.keytab principal='HOSTA$@REALM' \
+ *          mode=standby|active control=/run/vsmigrate/disks/web01-disk0.ctl
  *
  * The export lives as long as its VM and runs apart from the agent. The
  * agent (or vsmigrate-disk) talks to it through the control socket: one
  * line in ("status", "release", "promote"), one JSON line out.
  *
- * libsmbclient is one context per process and not thread-safe, so every
- * disk access (NBD requests and control commands) holds disk_lock. */
+ * smbio/disk.c is thread-safe (several SMB connections, one writer), so the
+ * plugin runs PARALLEL. With keytab=, a renewal thread keeps the tickets
+ * fresh; the disk reconnects with them when a session expires. */
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NBDKIT_API_VERSION 2
 #include <nbdkit-plugin.h>
 
-#include "smbio/disk.h"
 #include "smbio/control.h"
+#include "smbio/creds.h"
+#include "smbio/disk.h"
 
-#define THREAD_MODEL NBDKIT_THREAD_MODEL_SERIALIZE_ALL_REQUESTS
+#define THREAD_MODEL NBDKIT_THREAD_MODEL_PARALLEL
 
 static char *url;
 static char *ccache;
+static char *keytab;
+static char *principal;
 static char *control_path;
 static enum smbio_mode start_mode = SMBIO_STANDBY;
-static enum smbio_flush flush_policy = SMBIO_FLUSH_WRITE_THROUGH;
+static struct smbio_disk_options disk_opts = { .connections = 4, .reconnect_timeout_ms = 60000 };
+static unsigned ticket_lifetime_s;
 
 static struct smbio_disk *disk;
-static pthread_mutex_t disk_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct smbio_stats stats;
+static struct smbio_creds *creds;
+static struct smbio_stats stats;   /* counters: updated with atomics */
 static int control_fd = -1;
 static pthread_t control_thread;
 static bool control_running;
+
+/* the ticket renewal thread, with keytab= */
+static pthread_t renew_thread;
+static bool renew_running;
+static pthread_mutex_t renew_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t renew_wake = PTHREAD_COND_INITIALIZER;
+static bool renew_stop;
+
+/* "30", "30s", "5m", "2h" -> seconds; false on anything else. */
+static bool
+parse_seconds(const char *value, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long n;
+    unsigned mult = 1;
+
+    errno = 0;
+    n = strtoul(value, &end, 10);
+    if (errno || end == value || value[0] == '-')
+        return false;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        mult = 60, end++;
+    else if (*end == 'h')
+        mult = 3600, end++;
+    if (*end != '\0' || n > max / mult)
+        return false;
+    *out = (unsigned)n * mult;
+    return true;
+}
 
 static int
 smbio_config(const char *key, const char *value)
 {
     char **slot = NULL;
 
+    unsigned n;
+
     if (strcmp(key, "url") == 0)
         slot = &url;
     else if (strcmp(key, "ccache") == 0)
         slot = &ccache;
+    else if (strcmp(key, "keytab") == 0)
+        slot = &keytab;
+    else if (strcmp(key, "principal") == 0)
+        slot = &principal;
     else if (strcmp(key, "control") == 0)
         slot = &control_path;
     else if (strcmp(key, "mode") == 0) {
@@ -66,16 +111,40 @@ smbio_config(const char *key, const char *value)
         return 0;
     } else if (strcmp(key, "flush") == 0) {
         if (strcmp(value, "write-through") == 0)
-            flush_policy = SMBIO_FLUSH_WRITE_THROUGH;
+            disk_opts.flush = SMBIO_FLUSH_WRITE_THROUGH;
         else if (strcmp(value, "server") == 0)
-            flush_policy = SMBIO_FLUSH_SERVER;
+            disk_opts.flush = SMBIO_FLUSH_SERVER;
         else {
             nbdkit_error("flush must be write-through or server, not '%s'", value);
             return -1;
         }
         return 0;
+    } else if (strcmp(key, "connections") == 0) {
+        if (!parse_seconds(value, SMBIO_CONNECTIONS_MAX, &n) || n == 0 || strpbrk(value, "smh")) {
+            nbdkit_error("connections must be a number from 1 to %d, not '%s'", SMBIO_CONNECTIONS_MAX, value);
+            return -1;
+        }
+        disk_opts.connections = n;
+        return 0;
+    } else if (strcmp(key, "reconnect-timeout") == 0) {
+        if (!parse_seconds(value, 86400, &n) || n == 0) {
+            nbdkit_error("reconnect-timeout must be a duration such as 60s or 5m (1 s to 24 h), not '%s'", value);
+            return -1;
+        }
+        disk_opts.reconnect_timeout_ms = n * 1000;
+        return 0;
+    } else if (strcmp(key, "ticket-lifetime") == 0) {
+        /* Samba refuses a TGT with under 5 min left, so renewal needs room */
+        if (!parse_seconds(value, 7 * 86400, &n) || n < 360) {
+            nbdkit_error("ticket-lifetime must be a duration of at least 6m (Samba's client refuses "
+                         "tickets with less than 5 minutes left), not '%s'", value);
+            return -1;
+        }
+        ticket_lifetime_s = n;
+        return 0;
     } else {
-        nbdkit_error("unknown parameter '%s' (smbio takes url=, ccache=, mode=, flush= and control=)", key);
+        nbdkit_error("unknown parameter '%s' (smbio takes url=, ccache= or keytab= with principal=, "
+                     "mode=, flush=, connections=, reconnect-timeout=, ticket-lifetime= and control=)", key);
         return -1;
     }
     free(*slot);
@@ -89,8 +158,13 @@ smbio_config_complete(void)
     struct smbio_url parts;
     struct vs_error err;
 
-    if (url == NULL || ccache == NULL) {
-        nbdkit_error("smbio needs url=smb://SERVER/SHARE/PATH and ccache=FILE:PATH");
+    if (url == NULL || (ccache == NULL) == (keytab == NULL)) {
+        nbdkit_error("smbio needs url=smb://SERVER/SHARE/PATH and either ccache=FILE:PATH or "
+                     "keytab=PATH with principal='HOST$@REALM'");
+        return -1;
+    }
+    if ((keytab == NULL) != (principal == NULL)) {
+        nbdkit_error("principal= goes with keytab=: the keytab's principal to get tickets for");
         return -1;
     }
     if (!smbio_url_parse(url, &parts, &err)) {
@@ -106,10 +180,41 @@ smbio_config_complete(void)
 
 #define smbio_config_help \
     "url=smb://SERVER/SHARE/PATH  (required) the disk file on the share\n" \
-    "ccache=FILE:PATH             (required) Kerberos tickets of the host's machine account\n" \
+    "ccache=FILE:PATH             Kerberos tickets of the host's machine account, kept fresh by the caller\n" \
+    "keytab=PATH principal=P      or: get and renew tickets for P (e.g. 'HOSTA$@REALM') from the keytab\n" \
     "mode=standby|active          standby: read-only, others may write (default)\n" \
     "control=PATH                 unix socket for vsmigrate-disk release|promote|status\n" \
-    "flush=write-through|server   server: the share has 'sync always = yes'; flush sends nothing"
+    "flush=write-through|server   server: the share has 'sync always = yes'; flush sends nothing\n" \
+    "connections=N                SMB connections for parallel reads (default 4, max 16)\n" \
+    "reconnect-timeout=DURATION   how long to retry a lost SMB session before failing I/O (default 60s)\n" \
+    "ticket-lifetime=DURATION     with keytab=: the TGT lifetime to ask for (default: the KDC's)"
+
+/* ---- counters --------------------------------------------------------------- */
+
+static void
+count(uint64_t *counter, uint64_t n)
+{
+    __atomic_add_fetch(counter, n, __ATOMIC_RELAXED);
+}
+
+static void
+stats_snapshot(struct smbio_stats *out)
+{
+    struct smbio_disk_counters dc;
+
+    out->reads = __atomic_load_n(&stats.reads, __ATOMIC_RELAXED);
+    out->writes = __atomic_load_n(&stats.writes, __ATOMIC_RELAXED);
+    out->flushes = __atomic_load_n(&stats.flushes, __ATOMIC_RELAXED);
+    out->bytes_read = __atomic_load_n(&stats.bytes_read, __ATOMIC_RELAXED);
+    out->bytes_written = __atomic_load_n(&stats.bytes_written, __ATOMIC_RELAXED);
+    out->errors = __atomic_load_n(&stats.errors, __ATOMIC_RELAXED);
+    smbio_disk_counters(disk, &dc);
+    out->connections = disk_opts.connections;
+    out->reconnects = dc.reconnects;
+    out->writer_lost = dc.writer_lost;
+    out->ticket_renewals = creds ? smbio_creds_renewals(creds) : 0;
+    out->ticket_expires = creds ? (int64_t)smbio_creds_expires(creds) : 0;
+}
 
 /* ---- control socket --------------------------------------------------------- */
 
@@ -134,15 +239,16 @@ control_serve_one(int fd)
         struct vs_error err = { 0 };
         bool ok = true;
 
-        pthread_mutex_lock(&disk_lock);
+        struct smbio_stats now;
+
         if (cmd == SMBIO_CMD_RELEASE)
             ok = smbio_disk_release(disk, &err);
         else if (cmd == SMBIO_CMD_PROMOTE)
             ok = smbio_disk_promote(disk, &err);
         if (!ok)
-            stats.errors++;
-        smbio_control_reply(reply, sizeof reply, ok, ok ? NULL : &err, smbio_disk_mode(disk), &stats);
-        pthread_mutex_unlock(&disk_lock);
+            count(&stats.errors, 1);
+        stats_snapshot(&now);
+        smbio_control_reply(reply, sizeof reply, ok, ok ? NULL : &err, smbio_disk_mode(disk), &now);
         if (cmd != SMBIO_CMD_STATUS)
             nbdkit_debug("control: %s -> %s", line, reply);
     }
@@ -193,17 +299,76 @@ control_start(void)
 
 /* ---- NBD ------------------------------------------------------------------- */
 
+/* ---- tickets ---------------------------------------------------------------- */
+
+static void
+renew_now(void *opaque)
+{
+    struct vs_error err;
+
+    (void)opaque;
+    /* a failure here shows up as the reconnect's own error */
+    if (creds && !smbio_creds_refresh(creds, false, &err))
+        nbdkit_error("renewing the Kerberos tickets: %s", err.message);
+}
+
+/* Renew when due; a failure is retried every 30 s while the old tickets last. */
+static void *
+renew_loop(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&renew_lock);
+    while (!renew_stop) {
+        struct timespec wake = { .tv_sec = smbio_creds_refresh_due(creds) };
+        struct vs_error err;
+
+        if (wake.tv_sec > time(NULL)) {
+            pthread_cond_timedwait(&renew_wake, &renew_lock, &wake);
+            continue;
+        }
+        pthread_mutex_unlock(&renew_lock);
+        if (smbio_creds_refresh(creds, false, &err)) {
+            nbdkit_debug("renewed the Kerberos tickets; they now expire at %lld",
+                         (long long)smbio_creds_expires(creds));
+        } else {
+            nbdkit_error("renewing the Kerberos tickets: %s", err.message);
+            pthread_mutex_lock(&renew_lock);
+            wake.tv_sec = time(NULL) + 30;
+            if (!renew_stop)
+                pthread_cond_timedwait(&renew_wake, &renew_lock, &wake);
+            pthread_mutex_unlock(&renew_lock);
+        }
+        pthread_mutex_lock(&renew_lock);
+    }
+    pthread_mutex_unlock(&renew_lock);
+    return NULL;
+}
+
 static int
 smbio_after_fork(void)
 {
     struct vs_error err;
+    const char *cc = ccache;
 
-    /* after nbdkit forks: the SMB connection must belong to this process */
-    if (!smbio_disk_open(url, ccache, start_mode, &disk, &err)) {
+    /* after nbdkit forks: the SMB connections must belong to this process */
+    if (keytab) {
+        if (!smbio_creds_from_keytab(keytab, principal, ticket_lifetime_s, NULL, &creds, &err)) {
+            nbdkit_error("%s", err.message);
+            return -1;
+        }
+        cc = smbio_creds_ccache(creds);
+        disk_opts.before_reconnect = renew_now;
+        /* the condvar waits on CLOCK_REALTIME: due times are wall-clock */
+        if (pthread_create(&renew_thread, NULL, renew_loop, NULL) != 0) {
+            nbdkit_error("cannot start the ticket renewal thread: %m");
+            return -1;
+        }
+        renew_running = true;
+    }
+    if (!smbio_disk_open(url, cc, start_mode, &disk_opts, &disk, &err)) {
         nbdkit_error("%s", err.message);
         return -1;
     }
-    smbio_disk_set_flush(disk, flush_policy);
     return control_start();
 }
 
@@ -218,18 +383,27 @@ smbio_unload(void)
         close(control_fd);
         unlink(control_path);
     }
+    if (renew_running) {
+        pthread_mutex_lock(&renew_lock);
+        renew_stop = true;
+        pthread_cond_signal(&renew_wake);
+        pthread_mutex_unlock(&renew_lock);
+        pthread_join(renew_thread, NULL);
+    }
     if (disk) {
         struct vs_error err;
         /* nothing may be lost: flush before the writer handle goes */
-        pthread_mutex_lock(&disk_lock);
         if (!smbio_disk_release(disk, &err))
             nbdkit_error("%s", err.message);
         smbio_disk_close(disk);
         disk = NULL;
-        pthread_mutex_unlock(&disk_lock);
     }
+    smbio_creds_destroy(creds);   /* tickets do not outlive the export */
+    creds = NULL;
     free(url);
     free(ccache);
+    free(keytab);
+    free(principal);
     free(control_path);
 }
 
@@ -248,9 +422,7 @@ smbio_get_size(void *handle)
     bool ok;
 
     (void)handle;
-    pthread_mutex_lock(&disk_lock);
     ok = smbio_disk_size(disk, &size, &err);
-    pthread_mutex_unlock(&disk_lock);
     if (!ok) {
         nbdkit_error("%s", err.message);
         return -1;
@@ -279,50 +451,43 @@ smbio_can_flush(void *handle)
     return 1;
 }
 
-/* After a request, with disk_lock held: count it, and on failure report it
- * the nbdkit way. A write refused in standby is EROFS; anything else EIO. */
+/* After a request: count it, and on failure report it the nbdkit way. A
+ * write refused in standby is EROFS; anything else EIO. */
 static int
-request_done(bool ok, const struct vs_error *err, uint64_t *counter, uint64_t *bytes, uint32_t count)
+request_done(bool ok, const struct vs_error *err, uint64_t *counter, uint64_t *bytes, uint32_t len)
 {
-    int error = smbio_disk_mode(disk) == SMBIO_STANDBY && err->code == VS_ERR_DENIED ? EROFS : EIO;
-
     if (ok) {
-        (*counter)++;
+        count(counter, 1);
         if (bytes)
-            *bytes += count;
-    } else {
-        stats.errors++;
-    }
-    pthread_mutex_unlock(&disk_lock);
-    if (ok)
+            count(bytes, len);
         return 0;
+    }
+    count(&stats.errors, 1);
     nbdkit_error("%s", err->message);
-    nbdkit_set_error(error);
+    nbdkit_set_error(smbio_disk_mode(disk) == SMBIO_STANDBY && err->code == VS_ERR_DENIED ? EROFS : EIO);
     return -1;
 }
 
 static int
-smbio_pread(void *handle, void *buf, uint32_t count, uint64_t offset, uint32_t flags)
+smbio_pread(void *handle, void *buf, uint32_t len, uint64_t offset, uint32_t flags)
 {
     struct vs_error err;
 
     (void)handle;
     (void)flags;
-    pthread_mutex_lock(&disk_lock);
-    return request_done(smbio_disk_pread(disk, buf, count, offset, &err), &err, &stats.reads,
-                        &stats.bytes_read, count);
+    return request_done(smbio_disk_pread(disk, buf, len, offset, &err), &err, &stats.reads,
+                        &stats.bytes_read, len);
 }
 
 static int
-smbio_pwrite(void *handle, const void *buf, uint32_t count, uint64_t offset, uint32_t flags)
+smbio_pwrite(void *handle, const void *buf, uint32_t len, uint64_t offset, uint32_t flags)
 {
     struct vs_error err;
 
     (void)handle;
     (void)flags;
-    pthread_mutex_lock(&disk_lock);
-    return request_done(smbio_disk_pwrite(disk, buf, count, offset, &err), &err, &stats.writes,
-                        &stats.bytes_written, count);
+    return request_done(smbio_disk_pwrite(disk, buf, len, offset, &err), &err, &stats.writes,
+                        &stats.bytes_written, len);
 }
 
 static int
@@ -332,9 +497,13 @@ smbio_flush(void *handle, uint32_t flags)
 
     (void)handle;
     (void)flags;
-    pthread_mutex_lock(&disk_lock);
     return request_done(smbio_disk_flush(disk, &err), &err, &stats.flushes, NULL, 0);
 }
+
+/* No .zero: nbdkit writes zeroes through .pwrite, which is correct and as
+ * durable as any write. No .trim: SMB's way to punch a hole
+ * (FSCTL_SET_ZERO_DATA) is not reachable through libsmbclient's API, so the
+ * export does not offer trim and nbdkit refuses trim requests. */
 
 static struct nbdkit_plugin plugin = {
     .name = "smbio",

@@ -1,7 +1,8 @@
 /* smbio-probe: drives smbio/ against the lab, for the integration tests.
  *
  *   smbio-probe CCACHE URL active|standby OP...
- *     OP: write:OFF:TEXT  read:OFF:LEN  flush  promote  release  size  sleep:MS
+ *     OP: write:OFF:TEXT  read:OFF:LEN  flush  promote  release  size  counters  sleep:MS
+ * SMBIO_CONNECTIONS and SMBIO_RECONNECT_MS set the disk's options.
  * Prints one JSON line per step ({"op":..,"ok":..,...}); exits 1 if the open
  * or any step failed. */
 #include <config.h>
@@ -55,8 +56,13 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: smbio-probe CCACHE URL active|standby OP...\n");
         return 2;
     }
+    /* one connection unless asked: the steps run in order anyway */
+    struct smbio_disk_options opts = {
+        .connections = getenv("SMBIO_CONNECTIONS") ? (unsigned)atoi(getenv("SMBIO_CONNECTIONS")) : 1,
+        .reconnect_timeout_ms = getenv("SMBIO_RECONNECT_MS") ? (unsigned)atoi(getenv("SMBIO_RECONNECT_MS")) : 0,
+    };
     bool ok = smbio_disk_open(argv[2], argv[1], strcmp(argv[3], "active") == 0 ? SMBIO_ACTIVE : SMBIO_STANDBY,
-                              &d, &err);
+                              &opts, &d, &err);
     report("open", ok, &err, NULL);
     if (!ok)
         return 1;
@@ -94,6 +100,12 @@ main(int argc, char **argv)
             uint64_t size = 0;
             step_ok = smbio_disk_size(d, &size, &err);
             snprintf(extra, sizeof extra, "\"size\":%llu", (unsigned long long)size);
+        } else if (strcmp(op, "counters") == 0) {
+            struct smbio_disk_counters c;
+            smbio_disk_counters(d, &c);
+            snprintf(extra, sizeof extra, "\"reconnects\":%llu,\"writer_lost\":%llu",
+                     (unsigned long long)c.reconnects, (unsigned long long)c.writer_lost);
+            step_ok = true;
         } else if (strncmp(op, "sleep:", 6) == 0) {
             usleep((useconds_t)atoi(op + 6) * 1000);
             step_ok = true;
