@@ -217,6 +217,9 @@ smbio_errno_is_session_lost(int e)
     switch (e) {
     case ECONNABORTED:   /* the server closed the connection (restart, kill) */
     case ECONNRESET:
+    case ENETRESET:      /* the server ended a connection we could not reach */
+    case ENETDOWN:
+    case EHOSTDOWN:
     case EPIPE:
     case ENOTCONN:
     case ETIMEDOUT:
@@ -283,7 +286,7 @@ lane_reconnect(struct smbio_disk *d, struct lane *l, struct vs_error *err)
             vs_error_prefix(err, "reconnecting after a lost SMB session");
             return false;
         }
-        if (now_ms() + delay > deadline) {
+        if (now_ms() >= deadline) {
             *err = e;
             vs_error_prefix(err, "the SMB session to %s was lost and reconnecting failed for "
                             "%u ms (raise reconnect-timeout= if the server needs longer)",
@@ -291,6 +294,9 @@ lane_reconnect(struct smbio_disk *d, struct lane *l, struct vs_error *err)
             return false;
         }
     again:
+        /* the last wait ends at the deadline, for one last attempt there */
+        if (now_ms() + delay > deadline)
+            delay = (unsigned)(deadline - now_ms()) + 1;
         usleep(delay * 1000);
         delay = delay * 2 > 2000 ? 2000 : delay * 2;
     }

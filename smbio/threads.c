@@ -25,6 +25,9 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
 
 #include "smbio/threads.h"
 
@@ -68,16 +71,37 @@ hook_lock_mutex(void *lock, int type, const char *location)
     return type == SMB_UNLOCK ? pthread_mutex_unlock(lock) : pthread_mutex_lock(lock);
 }
 
+/* talloc_stack.c's per-thread record (Samba 4.x). Samba frees it nowhere,
+ * so every thread that ever made an SMB call would leak one: nbdkit starts
+ * threads per NBD connection, so a long-lived export would grow without
+ * bound. When the thread ends with no frame open, free it. */
+struct samba_stackframe {
+    int size;
+    int arraysize;
+    void **stack;
+};
+
+static void
+free_stackframe(void *p)
+{
+    struct samba_stackframe *ts = p;
+
+    if (ts == NULL || ts->size != 0)
+        return;   /* frames still open: leaking beats guessing */
+    talloc_free(ts->stack);
+    free(ts);
+}
+
 static int
 hook_create_tls(const char *name, void **key, const char *location)
 {
     pthread_key_t *k = malloc(sizeof *k);
     int rc;
 
-    (void)name; (void)location;
+    (void)location;
     if (k == NULL)
         return ENOMEM;
-    rc = pthread_key_create(k, NULL);
+    rc = pthread_key_create(k, name && strcmp(name, "talloc_stackframe") == 0 ? free_stackframe : NULL);
     if (rc != 0) {
         free(k);
         return rc;

@@ -6,45 +6,8 @@
 . "$(dirname "$0")/lab-common.sh"
 tap_require_root_netns
 lab_up_or_bail
-plugin=${VSM_BUILDDIR:-$top/_build/main}/smbio/.libs/nbdkit-smbio-plugin.so
-disktool=${VSM_BUILDDIR:-$top/_build/main}/smbio/vsmigrate-disk
-[ -f "$plugin" ] && [ -x "$disktool" ] || tap_bail "the smbio plugin or vsmigrate-disk is not built"
-
-vm=exp-$$
-url=smb://fs.lab.test/vms/$vm/disk0.raw
-work=$state_dir/export-$$
-mkdir -p "$work"
-"$lab" kinit ws admin
-"$lab" exec ws -- bash -c "truncate -s 64M /run/e.raw && smbclient --use-kerberos=required //fs.lab.test/vms \
-    -c 'mkdir $vm; put /run/e.raw $vm/disk0.raw'" >/dev/null 2>&1
-sock=/run/vsmigrate/disks/$vm.sock
-ctl=/run/vsmigrate/disks/$vm.ctl
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
-trap cleanup EXIT
-
-# export HOST MODE: start an export on HOST; waits for its control socket
-export_on() {
-    local host=$1 mode=$2 dir
-    dir=$("$lab" path "$host" dir)
-    mkdir -p "$dir/run/vsmigrate/disks"
-    rm -f "$dir$sock" "$dir$ctl"
-    "$lab" exec "$host" -- nbdkit --foreground -P "$sock.pid" --unix "$sock" "$plugin" url="$url" \
-        ccache="$(machine_ccache "$host")" mode="$mode" control="$ctl" >"$work/nbdkit-$host.log" 2>&1 &
-    pids+=($!)
-    for _ in $(seq 1 100); do [ -S "$dir$ctl" ] && return 0; sleep 0.1; done
-    sed 's/^/# /' "$work/nbdkit-$host.log"; return 1
-}
-nbd() { echo "nbd+unix:///?socket=$sock"; }
-# export_ok "what" HOST MODE: one case; runs in this shell so the export's PID is kept
-export_ok() { if export_on "$2" "$3"; then tap_ok "$1"; else tap_not_ok "$1"; fi; }
-# has "what" TEXT NEEDLE: one case, passing when TEXT contains NEEDLE
-has() { if printf '%s' "$2" | grep -qF -- "$3"; then tap_ok "$1"; else tap_not_ok "$1"; tap_diag "no '$3' in: $2"; fi; }
-disk() { local host=$1; shift; timeout 30 "$lab" exec "$host" -- "$disktool" "$@" --control "$ctl"; }
-share_sha() {   # sha256 of the first $1 bytes of the disk as smbclient reads it
-    "$lab" exec ws -- smbclient --use-kerberos=required //fs.lab.test/vms -c "get $vm/disk0.raw $work/get.raw" >/dev/null 2>&1
-    head -c "$1" "$work/get.raw" | sha256sum | cut -d' ' -f1
-}
+. "$(dirname "$0")/smbio-common.sh"
+smbio_disk_on_share 64M
 
 export_ok "hosta's export starts active" hosta active
 head -c 8M /dev/urandom >"$work/data"

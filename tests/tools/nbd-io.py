@@ -1,0 +1,27 @@
+#!/usr/bin/python3
+"""nbd-io: one NBD request, for the tests.
+
+    nbd-io.py URI write OFFSET TEXT [DELAY]   exit 0 when written; DELAY s
+                                              after connecting, as a guest would
+    nbd-io.py URI read OFFSET LENGTH    prints the bytes read
+Errors go to stderr as libnbd words them; exit 1.
+"""
+import sys
+import time
+import nbd
+
+uri, op, off = sys.argv[1], sys.argv[2], int(sys.argv[3])
+h = nbd.NBD()
+try:
+    h.connect_uri(uri)
+    if op == "write":
+        if len(sys.argv) > 5:
+            time.sleep(float(sys.argv[5]))
+        h.pwrite(sys.argv[4].encode(), off)
+    elif op == "read":
+        sys.stdout.write(h.pread(int(sys.argv[4]), off).decode(errors="replace"))
+    else:
+        sys.exit(f"nbd-io: unknown operation {op}")
+    h.shutdown()
+except nbd.Error as e:
+    sys.exit(f"nbd-io: {e}")
