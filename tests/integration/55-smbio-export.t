@@ -20,6 +20,21 @@ tap_check "nbdcopy reads the same 8 MiB back through the export" test "$(head -c
 "$lab" exec hosta -- qemu-img convert -f raw -O raw "$(nbd)" "$work/qemu.raw" >/dev/null 2>&1
 tap_check "qemu-img convert reads the disk through the export" test "$(head -c 8M "$work/qemu.raw" | sha256sum | cut -d' ' -f1)" = "$want"
 
+# zero and trim
+nbdio=(/usr/bin/python3 "$top/tests/tools/nbd-io.py" "$(nbd)")
+r=$("$lab" exec hosta -- "${nbdio[@]}" can 0 2>&1)
+has "the export offers zero, FUA and flush, and not trim" "$r" "zero=True trim=False fua=True flush=True"
+"$lab" exec hosta -- "${nbdio[@]}" zero 1048576 65536 >/dev/null 2>&1
+tap_check "an NBD zero of 64 KiB at 1 MiB succeeds" test $? -eq 0
+cp "$work/data" "$work/zeroed"
+dd if=/dev/zero of="$work/zeroed" bs=65536 seek=16 count=1 conv=notrunc status=none
+tap_check "smbclient reads zeroes there and the rest unchanged" test "$(share_sha 8388608)" = "$(sha256sum <"$work/zeroed" | cut -d' ' -f1)"
+r=$("$lab" exec hosta -- "${nbdio[@]}" trim 2097152 65536 2>&1)
+has "an NBD trim is refused (not offered: libsmbclient cannot punch holes)" "$r" "nbd_trim"
+tap_check "... and changed nothing" test "$(share_sha 8388608)" = "$(sha256sum <"$work/zeroed" | cut -d' ' -f1)"
+cp "$work/zeroed" "$work/data"
+want=$(sha256sum <"$work/data" | cut -d' ' -f1)
+
 # random offsets, each with its own pattern
 ok=1
 for off in 12345 999999 7340032 33554431; do

@@ -4,6 +4,7 @@
     nbd-io.py URI write OFFSET TEXT [DELAY]   exit 0 when written; DELAY s
                                               after connecting, as a guest would
     nbd-io.py URI read OFFSET LENGTH    prints the bytes read
+    nbd-io.py URI zero|trim OFFSET LENGTH
 Errors go to stderr as libnbd words them; exit 1.
 """
 import sys
@@ -20,6 +21,12 @@ try:
         h.pwrite(sys.argv[4].encode(), off)
     elif op == "read":
         sys.stdout.write(h.pread(int(sys.argv[4]), off).decode(errors="replace"))
+    elif op == "zero":
+        h.zero(int(sys.argv[4]), off)
+    elif op == "trim":
+        h.trim(int(sys.argv[4]), off)
+    elif op == "can":
+        print(f"zero={h.can_zero()} trim={h.can_trim()} fua={h.can_fua()} flush={h.can_flush()}")
     else:
         sys.exit(f"nbd-io: unknown operation {op}")
     h.shutdown()

@@ -1,0 +1,74 @@
+/* hostagent/message.h: the messages inside SEALED frames.
+ *
+ * After krb/'s unwrap, a message is
+ *
+ *   0  u8  kind        REQUEST, REPLY or EVENT
+ *   1  u8  0           reserved, must be zero
+ *   2  u16 count       number of fields, at most VSM_MSG_FIELDS_MAX
+ *   4  u32 id          request id, chosen by the client, never 0; a reply
+ *                      and the events of a request carry its id
+ *   8  fields, each:   u16 tag, u32 length, value
+ *
+ * Every tag has a fixed type (text or u64), a length limit, and whether it may
+ * repeat; an unknown tag, a second copy of a single tag, a control character
+ * in text or a byte left over refuses the whole message. Pure code: unit-tested
+ * and fuzzed. docs/protocol.md lists the tags and what each request carries. */
+#ifndef VSM_HOSTAGENT_MESSAGE_H
+#define VSM_HOSTAGENT_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+
+#define VSM_MSG_FIELDS_MAX 512
+#define VSM_MSG_HEADER 8
+
+enum vsm_msg_kind { VSM_MSG_REQUEST = 1, VSM_MSG_REPLY = 2, VSM_MSG_EVENT = 3 };
+
+enum vsm_tag {
+    VSM_TAG_ACTION = 1,     /* text: status, list, check, move, cancel, ... */
+    VSM_TAG_VM,             /* text: a libvirt domain name */
+    VSM_TAG_FROM,           /* text: source host */
+    VSM_TAG_TO,             /* text: destination host */
+    VSM_TAG_JOB,            /* text: a job id */
+    VSM_TAG_RESULT,         /* u64: enum vs_errcode, 0 = ok */
+    VSM_TAG_MESSAGE,        /* text: a sentence for a person */
+    VSM_TAG_ITEM,           /* text, repeats: one "name\tvalue" line of a report */
+    VSM_TAG_PROGRESS,       /* u64: per mille done */
+    VSM_TAG_PHASE,          /* text: the phase a job is in */
+    VSM_TAG_ON_BEHALF_OF,   /* text: the admin a hop-2 request acts for */
+    VSM__TAG_END
+};
+
+struct vsm_field {
+    enum vsm_tag tag;
+    const uint8_t *text;    /* text fields: not NUL-terminated; points into the input */
+    uint32_t len;
+    uint64_t number;        /* u64 fields */
+};
+
+struct vsm_message {
+    enum vsm_msg_kind kind;
+    uint32_t id;
+    size_t n;
+    struct vsm_field fields[VSM_MSG_FIELDS_MAX];
+};
+
+/* Parse a whole message; err says what was wrong (and where). */
+bool vsm_message_parse(const uint8_t *data, size_t len, struct vsm_message *m, struct vs_error *err);
+
+/* Writing: begin, add fields, end (which fills in the count). */
+void vsm_message_begin(struct vs_writer *w, enum vsm_msg_kind kind, uint32_t id);
+bool vsm_message_add_text(struct vs_writer *w, enum vsm_tag tag, const char *text);
+bool vsm_message_add_u64(struct vs_writer *w, enum vsm_tag tag, uint64_t value);
+bool vsm_message_end(struct vs_writer *w, struct vs_error *err);
+
+/* Lookups. _text copies into buf (NUL-terminated); false if absent. */
+bool vsm_message_text(const struct vsm_message *m, enum vsm_tag tag, char *buf, size_t len);
+bool vsm_message_u64(const struct vsm_message *m, enum vsm_tag tag, uint64_t *value);
+const char *vsm_tag_name(enum vsm_tag tag);
+
+#endif

@@ -1,0 +1,38 @@
+/* libFuzzer: a sealed message's plaintext; what parses must re-encode to the
+ * same bytes. */
+#include <config.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hostagent/message.h"
+
+static struct vsm_message m;
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct vs_error err;
+    struct vs_writer w;
+
+    if (!vsm_message_parse(data, size, &m, &err))
+        return 0;
+    vs_writer_init(&w, size + 64);
+    vsm_message_begin(&w, m.kind, m.id);
+    for (size_t i = 0; i < m.n; i++) {
+        const struct vsm_field *f = &m.fields[i];
+        if (f->tag == VSM_TAG_RESULT || f->tag == VSM_TAG_PROGRESS) {
+            vsm_message_add_u64(&w, f->tag, f->number);
+        } else {
+            char text[4096];   /* text has no NUL (refused as a control character) */
+            memcpy(text, f->text, f->len);
+            text[f->len] = '\0';
+            vsm_message_add_text(&w, f->tag, text);
+        }
+    }
+    if (!vsm_message_end(&w, &err) || w.len != size || memcmp(w.data, data, size) != 0)
+        __builtin_trap();
+    vs_writer_free(&w);
+    return 0;
+}
