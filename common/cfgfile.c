@@ -322,33 +322,30 @@ scaled_add(long long *acc, long long n, long long scale)
     return !__builtin_add_overflow(*acc, product, acc);
 }
 
-static bool
-parse_duration(struct parse_state *ps, const struct cfg_key *k, char *raw, struct cfg_value *v)
+enum duration_fault { DURATION_OK, DURATION_EMPTY, DURATION_BAD, DURATION_NO_UNIT, DURATION_OVERFLOW };
+
+/* "250ms", "30s", "1h30m", "2d" or "0", in milliseconds. */
+static enum duration_fault
+duration_ms(const char *p, long long *out)
 {
     static const struct { const char *unit; long long ms; } units[] = {
         { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
     };
-    const char *p = raw;
     long long total = 0;
 
-    if (strcmp(raw, "0") == 0) {
-        v->num = 0;
-        return check_range(ps, k, 0, raw, "ms");
+    if (strcmp(p, "0") == 0) {
+        *out = 0;
+        return DURATION_OK;
     }
-    if (*p == '\0') {
-        parse_error(ps, "%s: a duration is needed, e.g. 30s", k->name);
-        return false;
-    }
+    if (*p == '\0')
+        return DURATION_EMPTY;
     while (*p) {
         const char *end;
         long long n;
         size_t i;
 
-        if (*p == '-' || *p == '+' || !parse_number(p, &n, &end)) {
-            parse_error(ps, "%s: '%s' is not a duration; write e.g. 250ms, 30s, 5m, 1h30m or 2d",
-                        k->name, raw);
-            return false;
-        }
+        if (*p == '-' || *p == '+' || !parse_number(p, &n, &end))
+            return DURATION_BAD;
         for (i = 0; i < sizeof units / sizeof units[0]; i++) {
             size_t ulen = strlen(units[i].unit);
             /* "m" must not swallow the "m" of "ms" */
@@ -356,16 +353,44 @@ parse_duration(struct parse_state *ps, const struct cfg_key *k, char *raw, struc
                 !(ulen == 1 && end[0] == 'm' && end[1] == 's'))
                 break;
         }
-        if (i == sizeof units / sizeof units[0]) {
-            parse_error(ps, "%s: '%s' needs a unit after each number: ms, s, m, h or d (e.g. 30s)",
-                        k->name, raw);
-            return false;
-        }
-        if (!scaled_add(&total, n, units[i].ms)) {
-            parse_error(ps, "%s: '%s' is too long a duration", k->name, raw);
-            return false;
-        }
+        if (i == sizeof units / sizeof units[0])
+            return DURATION_NO_UNIT;
+        if (!scaled_add(&total, n, units[i].ms))
+            return DURATION_OVERFLOW;
         p = end + strlen(units[i].unit);
+    }
+    *out = total;
+    return DURATION_OK;
+}
+
+bool
+cfg_parse_duration_ms(const char *text, long long *ms)
+{
+    return duration_ms(text, ms) == DURATION_OK;
+}
+
+static bool
+parse_duration(struct parse_state *ps, const struct cfg_key *k, char *raw, struct cfg_value *v)
+{
+    long long total = 0;
+
+    switch (duration_ms(raw, &total)) {
+    case DURATION_OK:
+        break;
+    case DURATION_EMPTY:
+        parse_error(ps, "%s: a duration is needed, e.g. 30s", k->name);
+        return false;
+    case DURATION_BAD:
+        parse_error(ps, "%s: '%s' is not a duration; write e.g. 250ms, 30s, 5m, 1h30m or 2d",
+                    k->name, raw);
+        return false;
+    case DURATION_NO_UNIT:
+        parse_error(ps, "%s: '%s' needs a unit after each number: ms, s, m, h or d (e.g. 30s)",
+                    k->name, raw);
+        return false;
+    case DURATION_OVERFLOW:
+        parse_error(ps, "%s: '%s' is too long a duration", k->name, raw);
+        return false;
     }
     if (!check_range(ps, k, total, raw, "ms"))
         return false;

@@ -110,6 +110,11 @@ const struct cfg_cidr *cfg_cidrs(const struct cfg *cfg, const char *section, con
 /* CFG_PRINCIPALS and CFG_NAMES */
 char *const *cfg_names(const struct cfg *cfg, const char *section, const char *name, size_t *n);
 
+/* A duration written as in a config file ("250ms", "30s", "1h30m", "2d",
+ * "0"), in milliseconds; false when it is not one or overflows. For programs
+ * that take durations elsewhere (command lines, plugin parameters). */
+bool cfg_parse_duration_ms(const char *text, long long *ms);
+
 /* Does addr (AF_INET or AF_INET6) fall inside one of the networks? An
  * IPv4-mapped IPv6 address is matched as IPv4. */
 bool cfg_cidr_contains(const struct cfg_cidr *nets, size_t n, const struct sockaddr *addr);

@@ -46,11 +46,13 @@ vsm_frame_header_parse(const uint8_t hdr[VSM_FRAME_HEADER], enum vsm_frame_phase
         return false;
     }
     if (limit_of(t) == 0) {
-        vs_error_set(err, VS_ERR_PROTOCOL, "unknown frame type %u", hdr[3]);
+        vs_error_set(err, VS_ERR_PROTOCOL, "unknown frame type %u: the peer is not a vsmigrate "
+                     "agent of this version (run the same vsmigrate version on both hosts)", hdr[3]);
         return false;
     }
     if (phase == VSM_PHASE_HANDSHAKE ? t == VSM_FRAME_SEALED : t != VSM_FRAME_SEALED) {
-        vs_error_set(err, VS_ERR_PROTOCOL, "a %s frame is not allowed %s", vsm_frame_type_name(t),
+        vs_error_set(err, VS_ERR_PROTOCOL, "a %s frame is not allowed %s: the peer broke the "
+                     "protocol (docs/protocol.md); the connection is dropped", vsm_frame_type_name(t),
                      phase == VSM_PHASE_HANDSHAKE ? "before authentication" : "after authentication");
         return false;
     }

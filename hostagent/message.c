@@ -41,8 +41,16 @@ text_ok(enum vsm_tag tag, const uint8_t *p, uint32_t n)
         if (p[i] == 0x7f || (p[i] < 0x20 && !(p[i] == '\t' && tag == VSM_TAG_ITEM)))
             return false;
         if (p[i] >= 0x80) {   /* a well-formed UTF-8 sequence, no overlongs */
-            unsigned more = p[i] >= 0xf0 && p[i] <= 0xf4 ? 3 : p[i] >= 0xe0 ? 2 : p[i] >= 0xc2 && p[i] < 0xe0 ? 1 : 0;
-            if (more == 0 || more > n - 1 - i)   /* i < n: no underflow */
+            unsigned more;
+            if (p[i] >= 0xc2 && p[i] <= 0xdf)
+                more = 1;
+            else if (p[i] >= 0xe0 && p[i] <= 0xef)
+                more = 2;
+            else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+                more = 3;
+            else
+                return false;   /* a continuation byte, 0xc0/0xc1, or beyond U+10FFFF */
+            if (more > n - 1 - i)   /* i < n: no underflow */
                 return false;
             for (unsigned k = 1; k <= more; k++)
                 if ((p[i + k] & 0xc0) != 0x80)

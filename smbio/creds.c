@@ -67,7 +67,8 @@ kinit_error(krb5_context k, krb5_error_code code, const struct smbio_creds *c, s
         break;
     default:
         if (code == ENOENT || code == EACCES)
-            vs_error_set(err, VS_ERR_AUTH, "cannot read the keytab %s: %s", c->keytab, msg);
+            vs_error_set(err, VS_ERR_AUTH, "cannot read the keytab %s: %s (check keytab= and that "
+                         "the export's user may read the file)", c->keytab, msg);
         else
             vs_error_set(err, VS_ERR_AUTH, "getting tickets for %s from %s failed: %s",
                          c->principal, c->keytab, msg);
@@ -168,8 +169,8 @@ smbio_creds_from_keytab(const char *keytab, const char *principal, unsigned life
     /* mkdtemp makes it 0700: nobody else can read or swap our tickets */
     if ((size_t)snprintf(c->dir, sizeof c->dir, "%s/smbio-XXXXXX", parent_dir) >= sizeof c->dir ||
         mkdtemp(c->dir) == NULL) {
-        vs_error_set(err, VS_ERR_IO, "cannot create a private ccache directory in %s: %s",
-                     parent_dir, strerror(errno));
+        vs_error_set(err, VS_ERR_IO, "cannot create a private ccache directory in %s: %s (set "
+                     "RUNTIME_DIRECTORY or TMPDIR to a writable directory)", parent_dir, strerror(errno));
         c->dir[0] = '\0';
         smbio_creds_destroy(c);
         return false;

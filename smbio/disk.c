@@ -175,7 +175,9 @@ lane_connect(struct smbio_disk *d, struct lane *l, bool writer, struct vs_error 
     }
     smbio_setup_unlock();
     if (l->ctx == NULL) {
-        vs_error_set(err, VS_ERR_INTERNAL, "cannot create an SMB client context: %s", strerror(errno));
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot create an SMB client context: %s (libsmbclient "
+                     "reads /etc/samba/smb.conf at this point: check that it parses, testparm -s)",
+                     strerror(errno));
         return false;
     }
     l->reader = open_handle(d, l, false, err);
@@ -418,7 +420,7 @@ static int
 seek(struct lane *l, SMBCFILE *f, uint64_t off)
 {
     if (off > INT64_MAX)
-        return EINVAL;
+        return EOVERFLOW;   /* not EINVAL: that one means "session expired" here */
     return smbc_getFunctionLseek(l->ctx)(l->ctx, f, (off_t)off, SEEK_SET) < 0 ? errno : 0;
 }
 
@@ -467,51 +469,98 @@ lane_write(struct lane *l, const void *buf, size_t len, uint64_t off)
     return 0;
 }
 
-/* Run op on a locked lane; when the session turns out to be lost, reconnect
- * and try again (twice at most: a session that dies again right after a
- * reconnect is not coming back soon). */
-#define WITH_RECONNECT(d, l, err, call, what)                                              \
-    ({                                                                                     \
-        int e_ = (call);                                                                   \
-        for (int tries_ = 0; e_ != 0 && smbio_errno_is_session_lost(e_) && tries_ < 2; tries_++) { \
-            if (!lane_reconnect((d), (l), (err))) {                                        \
-                e_ = -1;                                                                   \
-                break;                                                                     \
-            }                                                                              \
-            e_ = (call);                                                                   \
-        }                                                                                  \
-        if (e_ > 0)                                                                        \
-            vs_error_set((err), VS_ERR_IO, "%s %s failed: %s", (what), (d)->url, strerror(e_)); \
-        e_ == 0;                                                                           \
-    })
+static int lane_flush(struct smbio_disk *d, struct lane *l, struct vs_error *err);
+
+/* One request on a lane, as one attempt: 0, an errno, or -1 with err set. */
+struct request {
+    enum { REQ_READ, REQ_WRITE, REQ_SIZE, REQ_FLUSH } op;
+    void *buf;
+    size_t len;
+    uint64_t off;
+    uint64_t size;   /* REQ_SIZE's answer */
+};
+
+static int
+lane_request(struct smbio_disk *d, struct lane *l, struct request *rq, struct vs_error *err)
+{
+    struct stat st;
+
+    switch (rq->op) {
+    case REQ_READ:
+        return lane_read(l, rq->buf, rq->len, rq->off);
+    case REQ_WRITE:
+        return lane_write(l, rq->buf, rq->len, rq->off);
+    case REQ_FLUSH:
+        return lane_flush(d, l, err);
+    case REQ_SIZE:
+        if (l->ctx == NULL)
+            return ENOTCONN;
+        if (smbc_getFunctionFstat(l->ctx)(l->ctx, l->reader, &st) < 0)
+            return errno;
+        rq->size = (uint64_t)st.st_size;
+        return 0;
+    }
+    return EINVAL;
+}
+
+/* Run a request on a locked lane; when the session turns out to be lost,
+ * reconnect and try again (twice at most: a session that dies again right
+ * after a reconnect is not coming back soon). 0, an errno, or -1 with err
+ * set; the caller words an errno, so the hot path formats nothing. */
+static int
+run_on_lane(struct smbio_disk *d, struct lane *l, struct request *rq, struct vs_error *err)
+{
+    int e = lane_request(d, l, rq, err);
+
+    for (int tries = 0; e > 0 && smbio_errno_is_session_lost(e) && tries < 2; tries++) {
+        if (!lane_reconnect(d, l, err))
+            return -1;
+        e = lane_request(d, l, rq, err);
+    }
+    return e;
+}
+
+/* A request's errno as a sentence; false, so callers can return it. */
+static bool
+request_failed(const struct smbio_disk *d, const struct request *rq, int e, struct vs_error *err)
+{
+    static const char *const what[] = { "read of", "write of", "reading the size of", "flushing" };
+
+    if (e <= 0)
+        return false;   /* err is set already */
+    if (rq->op == REQ_READ || rq->op == REQ_WRITE)
+        vs_error_set(err, VS_ERR_IO, "%s %zu bytes at %llu %s %s failed: %s (the file server's "
+                     "answer; its log, or smbstatus, tells more)", what[rq->op], rq->len,
+                     (unsigned long long)rq->off, rq->op == REQ_READ ? "from" : "to", d->url, strerror(e));
+    else
+        vs_error_set(err, VS_ERR_IO, "%s %s failed: %s (the file server's answer; its log, or "
+                     "smbstatus, tells more)", what[rq->op], d->url, strerror(e));
+    return false;
+}
 
 bool
 smbio_disk_size(struct smbio_disk *d, uint64_t *size, struct vs_error *err)
 {
     struct lane *l = lane_for_read(d);
-    struct stat st;
-    bool ok;
+    struct request rq = { .op = REQ_SIZE };
+    int e = run_on_lane(d, l, &rq, err);
 
-    ok = WITH_RECONNECT(d, l, err, l->ctx == NULL ? ENOTCONN :
-                        smbc_getFunctionFstat(l->ctx)(l->ctx, l->reader, &st) < 0 ? errno : 0,
-                        "reading the size of");
     pthread_mutex_unlock(&l->lock);
-    if (ok)
-        *size = (uint64_t)st.st_size;
-    return ok;
+    if (e != 0)
+        return request_failed(d, &rq, e, err);
+    *size = rq.size;
+    return true;
 }
 
 bool
 smbio_disk_pread(struct smbio_disk *d, void *buf, size_t len, uint64_t off, struct vs_error *err)
 {
     struct lane *l = lane_for_read(d);
-    char what[96];
-    bool ok;
+    struct request rq = { .op = REQ_READ, .buf = buf, .len = len, .off = off };
+    int e = run_on_lane(d, l, &rq, err);
 
-    snprintf(what, sizeof what, "read of %zu bytes at %llu from", len, (unsigned long long)off);
-    ok = WITH_RECONNECT(d, l, err, lane_read(l, buf, len, off), what);
     pthread_mutex_unlock(&l->lock);
-    return ok;
+    return e == 0 || request_failed(d, &rq, e, err);
 }
 
 static bool
@@ -526,20 +575,17 @@ bool
 smbio_disk_pwrite(struct smbio_disk *d, const void *buf, size_t len, uint64_t off, struct vs_error *err)
 {
     struct lane *l = &d->lanes[0];
-    char what[96];
-    bool ok;
+    struct request rq = { .op = REQ_WRITE, .buf = (void *)buf, .len = len, .off = off };
+    int e;
 
     pthread_mutex_lock(&l->lock);
     if (!d->want_active) {
         pthread_mutex_unlock(&l->lock);
         return refuse_standby(d, err);
     }
-    snprintf(what, sizeof what, "write of %zu bytes at %llu to", len, (unsigned long long)off);
-    ok = WITH_RECONNECT(d, l, err, lane_write(l, buf, len, off), what);
-    if (!ok && !d->want_active)
-        errno = EROFS;   /* the reconnect lost the writer: standby now */
+    e = run_on_lane(d, l, &rq, err);
     pthread_mutex_unlock(&l->lock);
-    return ok;
+    return e == 0 || request_failed(d, &rq, e, err);
 }
 
 /* The write-through that makes the server fsync: 0, an errno, or -1 with
@@ -582,11 +628,13 @@ lane_flush(struct smbio_disk *d, struct lane *l, struct vs_error *err)
 static bool
 flush_locked(struct smbio_disk *d, struct vs_error *err)
 {
-    struct lane *l = &d->lanes[0];
+    struct request rq = { .op = REQ_FLUSH };
+    int e;
 
     if (!d->want_active || d->opts.flush == SMBIO_FLUSH_SERVER)
         return true;   /* standby never wrote; or the server syncs every write */
-    return WITH_RECONNECT(d, l, err, lane_flush(d, l, err), "flushing");
+    e = run_on_lane(d, &d->lanes[0], &rq, err);
+    return e == 0 || request_failed(d, &rq, e, err);
 }
 
 bool

@@ -14,7 +14,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #define NBDKIT_API_VERSION 2
 #include <nbdkit-plugin.h>
 
+#include "common/cfgfile.h"
 #include "smbio/control.h"
 #include "smbio/creds.h"
 #include "smbio/disk.h"
@@ -58,27 +58,17 @@ static pthread_mutex_t renew_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t renew_wake = PTHREAD_COND_INITIALIZER;
 static bool renew_stop;
 
-/* "30", "30s", "5m", "2h" -> seconds; false on anything else. */
+/* A duration parameter ("60s", "5m", as in the config files) within
+ * [min_ms, max_ms]; false (and nbdkit_error with the fix) otherwise. */
 static bool
-parse_seconds(const char *value, unsigned max, unsigned *out)
+duration_param(const char *key, const char *value, long long min_ms, long long max_ms,
+               const char *why, long long *ms)
 {
-    char *end;
-    unsigned long n;
-    unsigned mult = 1;
-
-    errno = 0;
-    n = strtoul(value, &end, 10);
-    if (errno || end == value || value[0] == '-')
+    if (!cfg_parse_duration_ms(value, ms) || *ms < min_ms || *ms > max_ms) {
+        nbdkit_error("%s must be a duration such as 60s or 5m, from %lld s to %lld s%s, not '%s'",
+                     key, min_ms / 1000, max_ms / 1000, why, value);
         return false;
-    if (*end == 's')
-        end++;
-    else if (*end == 'm')
-        mult = 60, end++;
-    else if (*end == 'h')
-        mult = 3600, end++;
-    if (*end != '\0' || n > max / mult)
-        return false;
-    *out = (unsigned)n * mult;
+    }
     return true;
 }
 
@@ -88,6 +78,7 @@ smbio_config(const char *key, const char *value)
     char **slot = NULL;
 
     unsigned n;
+    long long ms;
 
     if (strcmp(key, "url") == 0)
         slot = &url;
@@ -120,27 +111,25 @@ smbio_config(const char *key, const char *value)
         }
         return 0;
     } else if (strcmp(key, "connections") == 0) {
-        if (!parse_seconds(value, SMBIO_CONNECTIONS_MAX, &n) || n == 0 || strpbrk(value, "smh")) {
-            nbdkit_error("connections must be a number from 1 to %d, not '%s'", SMBIO_CONNECTIONS_MAX, value);
+        if (nbdkit_parse_unsigned("connections", value, &n) == -1)
+            return -1;
+        if (n == 0 || n > SMBIO_CONNECTIONS_MAX) {
+            nbdkit_error("connections must be from 1 to %d, not %u", SMBIO_CONNECTIONS_MAX, n);
             return -1;
         }
         disk_opts.connections = n;
         return 0;
     } else if (strcmp(key, "reconnect-timeout") == 0) {
-        if (!parse_seconds(value, 86400, &n) || n == 0) {
-            nbdkit_error("reconnect-timeout must be a duration such as 60s or 5m (1 s to 24 h), not '%s'", value);
+        if (!duration_param(key, value, 1000, 86400000, "", &ms))
             return -1;
-        }
-        disk_opts.reconnect_timeout_ms = n * 1000;
+        disk_opts.reconnect_timeout_ms = (unsigned)ms;
         return 0;
     } else if (strcmp(key, "ticket-lifetime") == 0) {
         /* Samba refuses a TGT with under 5 min left, so renewal needs room */
-        if (!parse_seconds(value, 7 * 86400, &n) || n < 360) {
-            nbdkit_error("ticket-lifetime must be a duration of at least 6m (Samba's client refuses "
-                         "tickets with less than 5 minutes left), not '%s'", value);
+        if (!duration_param(key, value, 360000, 7 * 86400000LL,
+                            " (Samba's client refuses tickets with less than 5 minutes left)", &ms))
             return -1;
-        }
-        ticket_lifetime_s = n;
+        ticket_lifetime_s = (unsigned)(ms / 1000);
         return 0;
     } else {
         nbdkit_error("unknown parameter '%s' (smbio takes url=, ccache= or keytab= with principal=, "

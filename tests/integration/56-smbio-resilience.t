@@ -95,11 +95,15 @@ r=$("$lab" exec hostb -- "$smbioprobe" "$(machine_ccache hostb)" "$url" standby 
 has "hosta re-took the writer handle: hostb's promote is refused" "$r" "another client holds the writer handle"
 
 # --- the network drops for 3 s -----------------------------------------------
-( sleep 0.3; "$lab" exec hosta -- ip link set eth0 down; sleep 3; "$lab" exec hosta -- ip link set eth0 up ) &
-cutter=$!
-sleep 0.5
-r=$(write_at hosta 12288 across-the-cut; echo "rc=$?")
-wait "$cutter"
+# the link goes down first; the write is issued during the cut
+"$lab" exec hosta -- ip link set eth0 down
+write_at hosta 12288 across-the-cut >"$work/cut.out" 2>&1 &
+cut_writer=$!
+sleep 3
+tap_check "during the cut the write waits (it has not failed)" kill -0 "$cut_writer"
+"$lab" exec hosta -- ip link set eth0 up
+wait "$cut_writer"; rc=$?
+r="$(cat "$work/cut.out") rc=$rc"
 tap_check "a write during a 3 s network cut succeeds once the link is back" test "${r##*rc=}" = 0
 tap_check "... and landed" test "$(read_at hosta 12288 14)" = across-the-cut
 tap_check "... and the export stayed active" test "$(json_get "$(status_of hosta)" .mode)" = active

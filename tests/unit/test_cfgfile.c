@@ -411,6 +411,26 @@ test_reject_durations(void **state)
     expect_error(BASE "[agent]\nanytime = 9223372036854775807d\n", "is too long a duration");
 }
 
+/* the same parser, for command lines and plugin parameters */
+static void
+test_parse_duration_text(void **state)
+{
+    (void)state;
+    long long ms;
+
+    assert_true(cfg_parse_duration_ms("1h30m", &ms));
+    assert_int_equal(ms, 5400000);
+    assert_true(cfg_parse_duration_ms("250ms", &ms));
+    assert_int_equal(ms, 250);
+    assert_true(cfg_parse_duration_ms("0", &ms));
+    assert_int_equal(ms, 0);
+    assert_false(cfg_parse_duration_ms("60", &ms));     /* a unit is needed */
+    assert_false(cfg_parse_duration_ms("", &ms));
+    assert_false(cfg_parse_duration_ms("-5s", &ms));
+    assert_false(cfg_parse_duration_ms("5x", &ms));
+    assert_false(cfg_parse_duration_ms("99999999999999999d", &ms));
+}
+
 static void
 test_reject_sizes(void **state)
 {
@@ -535,6 +555,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_parse_duration_text),
         cmocka_unit_test(test_all_types),
         cmocka_unit_test(test_crlf_and_no_final_newline),
         cmocka_unit_test(test_optional_markers),

@@ -88,6 +88,10 @@ test_refusals(void **state)
     refused(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x02" "\xc0\xaf", 8), "not clean UTF-8");   /* overlong '/' */
     refused(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x02" "a\xe2", 8), "not clean UTF-8");     /* cut sequence */
     refused(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x03" "\xed\xa0\x80", 9), "not clean UTF-8"); /* a surrogate */
+    refused(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x04" "\xf8\x88\x80\x80", 10), "not clean UTF-8"); /* 5-byte form */
+    refused(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x01" "\x80", 7), "not clean UTF-8");     /* lone continuation */
+    refused(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x04" "\xf4\x90\x80\x80", 10), "not clean UTF-8"); /* > U+10FFFF */
+    assert_true(vsm_message_parse(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x04" "\xf0\x9f\x98\x80", 10), &m, NULL));
     refused(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x01" "a" "zz", 9), "2 bytes follow");
     refused(b, raw(b, 1, 2, 1, "\x00\x02\x00\x00\x00\x01" "a", 7), "field 2 of 2 is cut off");
     /* a tab is fine in an item, nowhere else */
