@@ -50,7 +50,9 @@ vsm_frame_header_parse(const uint8_t hdr[VSM_FRAME_HEADER], enum vsm_frame_phase
                      "agent of this version (run the same vsmigrate version on both hosts)", hdr[3]);
         return false;
     }
-    if (phase == VSM_PHASE_HANDSHAKE ? t == VSM_FRAME_SEALED : t != VSM_FRAME_SEALED) {
+    /* ERROR is allowed in both phases: a server may refuse after the
+     * handshake too (authorisation, a limit), and the client should hear why. */
+    if (phase == VSM_PHASE_HANDSHAKE ? t == VSM_FRAME_SEALED : t == VSM_FRAME_TOKEN) {
         vs_error_set(err, VS_ERR_PROTOCOL, "a %s frame is not allowed %s: the peer broke the "
                      "protocol (docs/protocol.md); the connection is dropped", vsm_frame_type_name(t),
                      phase == VSM_PHASE_HANDSHAKE ? "before authentication" : "after authentication");

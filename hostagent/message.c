@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hostagent/message.h"
@@ -25,6 +26,8 @@ static const struct {
     [VSM_TAG_PROGRESS] = { "progress", U64, 8, false },
     [VSM_TAG_PHASE] = { "phase", TEXT, 64, false },
     [VSM_TAG_ON_BEHALF_OF] = { "on-behalf-of", TEXT, 512, false },
+    [VSM_TAG_DOMAIN_XML] = { "domain-xml", TEXT, 512 * 1024, false },
+    [VSM_TAG_VIA] = { "via", TEXT, 255, false },
 };
 
 const char *
@@ -33,13 +36,21 @@ vsm_tag_name(enum vsm_tag tag)
     return tag > 0 && tag < VSM__TAG_END ? tags[tag].name : "unknown";
 }
 
-/* Text is UTF-8 without control characters, except a tab inside ITEM. */
+/* Text is UTF-8 without control characters, except a tab inside ITEM, and
+ * tabs and line ends inside a document. */
 static bool
 text_ok(enum vsm_tag tag, const uint8_t *p, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        if (p[i] == 0x7f || (p[i] < 0x20 && !(p[i] == '\t' && tag == VSM_TAG_ITEM)))
+        if (p[i] == 0x7f)
             return false;
+        if (p[i] < 0x20) {
+            bool allowed = tag == VSM_TAG_DOMAIN_XML
+                               ? (p[i] == '\t' || p[i] == '\n' || p[i] == '\r')
+                               : (p[i] == '\t' && tag == VSM_TAG_ITEM);
+            if (!allowed)
+                return false;
+        }
         if (p[i] >= 0x80) {   /* a well-formed UTF-8 sequence, no overlongs */
             unsigned more;
             if (p[i] >= 0xc2 && p[i] <= 0xdf)
@@ -221,4 +232,13 @@ vsm_message_u64(const struct vsm_message *m, enum vsm_tag tag, uint64_t *value)
         }
     }
     return false;
+}
+
+char *
+vsm_message_strdup(const struct vsm_message *m, enum vsm_tag tag)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->fields[i].tag == tag && tags[tag].type == TEXT)
+            return strndup((const char *)m->fields[i].text, m->fields[i].len);
+    return NULL;
 }

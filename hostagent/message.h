@@ -40,6 +40,8 @@ enum vsm_tag {
     VSM_TAG_PROGRESS,       /* u64: per mille done */
     VSM_TAG_PHASE,          /* text: the phase a job is in */
     VSM_TAG_ON_BEHALF_OF,   /* text: the admin a hop-2 request acts for */
+    VSM_TAG_DOMAIN_XML,     /* text with line ends: a libvirt domain definition */
+    VSM_TAG_VIA,            /* text: the host a request was forwarded through */
     VSM__TAG_END
 };
 
@@ -68,6 +70,8 @@ bool vsm_message_end(struct vs_writer *w, struct vs_error *err);
 
 /* Lookups. _text copies into buf (NUL-terminated); false if absent. */
 bool vsm_message_text(const struct vsm_message *m, enum vsm_tag tag, char *buf, size_t len);
+/* A malloc'd copy of a text field (NULL if absent or out of memory). */
+char *vsm_message_strdup(const struct vsm_message *m, enum vsm_tag tag);
 bool vsm_message_u64(const struct vsm_message *m, enum vsm_tag tag, uint64_t *value);
 const char *vsm_tag_name(enum vsm_tag tag);
 

@@ -7,6 +7,7 @@
  * credential toward another service is S4U2Proxy. */
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,6 +352,87 @@ krb_initiate_begin(const char *target, struct krb_context *proxy, struct krb_con
     return true;
 }
 
+bool
+krb_initiate_as_host(const char *target, struct krb_acceptor *acc, struct krb_context **out,
+                     struct vs_error *err)
+{
+    struct krb_context *ctx;
+
+    *out = NULL;
+    ctx = calloc(1, sizeof *ctx);
+    if (ctx == NULL) {
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    ctx->gss = GSS_C_NO_CONTEXT;
+    ctx->delegated = GSS_C_NO_CREDENTIAL;
+    ctx->own = GSS_C_NO_CREDENTIAL;
+    ctx->host = acc->cred;
+    ctx->host_acceptor = acc;
+    ctx->target_text = strdup(target);
+    if (ctx->target_text == NULL || !krb_import_principal(target, &ctx->target, err)) {
+        if (ctx->target_text == NULL)
+            vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        krb_context_free(ctx);
+        return false;
+    }
+    *out = ctx;
+    return true;
+}
+
+const char *
+krb_acceptor_machine(const struct krb_acceptor *acc)
+{
+    return acc->machine;
+}
+
+bool
+krb_service_principal_for(const char *service, const char *host, char **out, struct vs_error *err)
+{
+    krb5_context k;
+    char *realm = NULL, *domain;
+    krb5_error_code rc;
+    int n;
+
+    *out = NULL;
+    if (host[0] == '\0' || strpbrk(host, "/@ \t") != NULL) {
+        vs_error_set(err, VS_ERR_INVALID, "'%s' is not a host name", host);
+        return false;
+    }
+    if ((rc = krb5_init_context(&k)) != 0) {
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot initialise Kerberos: %s (check that krb5.conf, "
+                     "or the file KRB5_CONFIG names, exists and parses)", error_message(rc));
+        return false;
+    }
+    if ((rc = krb5_get_default_realm(k, &realm)) != 0) {
+        vs_error_set(err, VS_ERR_INVALID, "krb5.conf names no default realm (%s): set "
+                     "default_realm in [libdefaults], or give the service principal explicitly",
+                     error_message(rc));
+        krb5_free_context(k);
+        return false;
+    }
+    domain = strdup(realm);
+    for (char *c = domain; c && *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    if (domain == NULL)
+        n = -1;
+    else if (strchr(host, '.'))
+        n = asprintf(out, "%s/%s@%s", service, host, realm);
+    else
+        n = asprintf(out, "%s/%s.%s@%s", service, host, domain, realm);
+    free(domain);
+    krb5_free_default_realm(k, realm);
+    krb5_free_context(k);
+    if (n < 0) {
+        *out = NULL;
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    for (char *c = *out + strlen(service) + 1; *c && *c != '@'; c++)
+        *c = (char)tolower((unsigned char)*c);
+    return true;
+}
+
 /* The hint for errors when acting for proxy's client. */
 void
 krb_proxy_hint(const struct krb_context *proxy, const char *target, struct krb_hint *h)
@@ -471,7 +553,8 @@ krb_context_step(struct krb_context *ctx, const void *in, size_t inlen, void **o
                                        GSS_C_NO_CHANNEL_BINDINGS, &src, NULL, &output, &ret_flags,
                                        NULL, &ctx->delegated);
     } else {
-        gss_cred_id_t cred = ctx->proxy ? ctx->proxy->delegated : ctx->own;
+        gss_cred_id_t cred = ctx->proxy ? ctx->proxy->delegated
+                             : ctx->host != GSS_C_NO_CREDENTIAL ? ctx->host : ctx->own;
         major = gss_init_sec_context(&minor, cred, &ctx->gss, ctx->target, gss_mech_krb5,
                                      REQUIRED_FLAGS, 0, GSS_C_NO_CHANNEL_BINDINGS,
                                      inlen ? &input : GSS_C_NO_BUFFER, NULL, &output, &ret_flags,
@@ -487,6 +570,8 @@ krb_context_step(struct krb_context *ctx, const void *in, size_t inlen, void **o
             krb_explain(KRB_OP_ACCEPT, major, minor, &h, err);
         } else {
             krb_proxy_hint(ctx->proxy, ctx->target_text, &h);
+            if (ctx->host_acceptor != NULL)
+                h.client = ctx->host_acceptor->machine;
             krb_explain(ctx->proxy ? KRB_OP_S4U2PROXY : KRB_OP_INIT, major, minor, &h, err);
         }
         gss_release_buffer(&minor, &output);

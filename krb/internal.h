@@ -29,6 +29,8 @@ struct krb_context {
     char *target_text;
     struct krb_context *proxy;         /* initiating as proxy's client */
     gss_cred_id_t own;                 /* initiating with the caller's own ticket */
+    gss_cred_id_t host;                /* initiating as the host: the acceptor's, borrowed */
+    struct krb_acceptor *host_acceptor;
 };
 
 char *krb_name_text(gss_name_t name);

@@ -98,6 +98,15 @@ struct krb_context;
 bool krb_acceptor_open(const char *keytab, const char *spn, struct krb_acceptor **out,
                        struct vs_error *err);
 void krb_acceptor_close(struct krb_acceptor *acc);
+/* The machine account the acceptor's keytab holds ("HOSTA$@LAB.TEST"):
+ * who this host is when it talks to a peer as itself. */
+const char *krb_acceptor_machine(const struct krb_acceptor *acc);
+
+/* "vsmigrate/<fqdn>@<REALM>" for a host name: a name without a dot gets the
+ * default realm's name, lowercased, as its domain; the realm is krb5.conf's
+ * default. *out is malloc'd. Used when a config or command line names no SPN. */
+bool krb_service_principal_for(const char *service, const char *host, char **out,
+                               struct vs_error *err);
 
 /* What an accepted client is. Filled in once the context is complete. */
 struct krb_peer {
@@ -122,6 +131,13 @@ bool krb_accept_begin(struct krb_acceptor *acc, struct krb_context **out, struct
  * Mutual authentication, replay and sequence detection are required. */
 bool krb_initiate_begin(const char *target, struct krb_context *proxy, struct krb_context **out,
                         struct vs_error *err);
+
+/* Start a context toward target as this host's machine account, with the
+ * acceptor's own credential: for requests a host makes for itself (a
+ * compatibility check toward a peer it may not delegate to). The acceptor
+ * must outlive the context. */
+bool krb_initiate_as_host(const char *target, struct krb_acceptor *acc, struct krb_context **out,
+                          struct vs_error *err);
 
 /* One round: in/inlen is the peer's token (NULL/0 for an initiator's first
  * call). *out (malloc'd, may be NULL) goes to the peer. *done is set when the

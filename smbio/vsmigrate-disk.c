@@ -3,8 +3,13 @@
  *
  *   vsmigrate-disk release|promote|status --control SOCKET [--json]
  *
+ * and, without an export, check that a disk on the share can be opened:
+ *
+ *   vsmigrate-disk probe URL (--keytab KT --principal P | --ccache CC) [--write] [--json]
+ *
  * Exit status: 0 done; 1 the export refused (another host holds the writer
- * handle, the flush failed, ...); 2 bad usage; 3 the export cannot be reached. */
+ * handle, the flush failed, ...) or the probe's open failed; 2 bad usage;
+ * 3 the export cannot be reached. */
 #include <config.h>
 
 #include <errno.h>
@@ -16,16 +21,21 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "smbio/control.h"
+#include "smbio/creds.h"
+#include "smbio/disk.h"
 
 static void
 usage(FILE *f)
 {
     fprintf(f, "usage: vsmigrate-disk release|promote|status --control SOCKET [--json]\n"
+               "       vsmigrate-disk probe URL (--keytab KT --principal P | --ccache CC) [--write] [--json]\n"
                "  release   flush, then close the writer handle: the disk goes standby\n"
                "  promote   take the writer handle (fails while another host holds it)\n"
                "  status    mode and counters\n"
-               "exit status: 0 done, 1 refused, 2 usage, 3 export unreachable\n");
+               "  probe     open URL on the share (read-only, or read-write with --write), then close it\n"
+               "exit status: 0 done, 1 refused or failed, 2 usage, 3 export unreachable\n");
 }
 
 /* the value of "key":"..." or "key":N in a one-line JSON reply */
@@ -55,6 +65,74 @@ field(const char *json, const char *key, char *out, size_t len)
     return out;
 }
 
+/* probe: can these credentials open the file? Nothing is read or written. */
+static int
+probe(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "keytab", required_argument, NULL, 'k' }, { "principal", required_argument, NULL, 'p' },
+        { "ccache", required_argument, NULL, 'c' }, { "write", no_argument, NULL, 'w' },
+        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *keytab = NULL, *principal = NULL, *ccache = NULL, *url;
+    struct smbio_disk_options o = { .connections = 1, .reconnect_timeout_ms = 1000 };
+    struct smbio_creds *creds = NULL;
+    struct smbio_disk *d = NULL;
+    struct vs_error err = { 0 };
+    uint64_t size = 0;
+    bool write = false, json = false, ok;
+    int c;
+
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "k:p:c:wjh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': keytab = optarg; break;
+        case 'p': principal = optarg; break;
+        case 'c': ccache = optarg; break;
+        case 'w': write = true; break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1 || (ccache == NULL) == (keytab == NULL) ||
+        (keytab != NULL) != (principal != NULL)) {
+        usage(stderr);
+        return 2;
+    }
+    url = argv[optind];
+    ok = true;
+    if (keytab != NULL) {
+        ok = smbio_creds_from_keytab(keytab, principal, 0, NULL, &creds, &err);
+        if (ok)
+            ccache = smbio_creds_ccache(creds);
+    }
+    if (ok)
+        ok = smbio_disk_open(url, ccache, write ? SMBIO_ACTIVE : SMBIO_STANDBY, &o, &d, &err) &&
+             smbio_disk_size(d, &size, &err);
+    smbio_disk_close(d);
+    smbio_creds_destroy(creds);
+    if (json) {
+        printf("{\"ok\":%s,\"url\":", ok ? "true" : "false");
+        json_write_string(stdout, url);
+        printf(",\"access\":\"%s\"", write ? "read-write" : "read");
+        if (ok)
+            printf(",\"size\":%llu}\n", (unsigned long long)size);
+        else {
+            printf(",\"error\":");
+            json_write_string(stdout, err.message);
+            printf("}\n");
+        }
+    } else if (ok) {
+        printf("probe: %s opens %s (%llu bytes)\n", url, write ? "read-write" : "read-only",
+               (unsigned long long)size);
+    } else {
+        fprintf(stderr, "vsmigrate-disk: probe: %s\n", err.message);
+    }
+    return ok ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -71,6 +149,8 @@ main(int argc, char **argv)
     ssize_t n;
     int c, fd;
 
+    if (argc > 1 && strcmp(argv[1], "probe") == 0)
+        return probe(argc, argv);
     while ((c = getopt_long(argc, argv, "c:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': control = optarg; break;

@@ -28,6 +28,7 @@
 
 #include <libsmbclient.h>
 
+#include "common/json.h"
 #include "krb/krb.h"
 
 #define FRAME_MAX (1 << 20)
@@ -86,21 +87,7 @@ recv_frame(int fd, size_t *len)
     return p;
 }
 
-/* JSON string escaping, enough for principals, SIDs and error sentences. */
-static void
-jstr(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
+#define jstr json_write_string
 
 static int
 tcp_connect(const char *host, const char *port)

@@ -46,6 +46,13 @@ test_header_checks(void **state)
     assert_false(vsm_frame_header_parse(h, VSM_PHASE_HANDSHAKE, &t, &n, &err));
     header(h, VSM_FRAME_ERROR, 0xffffffffu);
     assert_false(vsm_frame_header_parse(h, VSM_PHASE_HANDSHAKE, &t, &n, &err));
+    /* a refusal may come in either phase, within its limit */
+    header(h, VSM_FRAME_ERROR, VSM_FRAME_ERROR_MAX);
+    assert_true(vsm_frame_header_parse(h, VSM_PHASE_HANDSHAKE, &t, &n, &err));
+    assert_true(vsm_frame_header_parse(h, VSM_PHASE_SEALED, &t, &n, &err));
+    assert_int_equal(t, VSM_FRAME_ERROR);
+    header(h, VSM_FRAME_ERROR, VSM_FRAME_ERROR_MAX + 1);
+    assert_false(vsm_frame_header_parse(h, VSM_PHASE_SEALED, &t, &n, &err));
     /* magic, version, type */
     header(h, VSM_FRAME_TOKEN, 1);
     memcpy(h, "GE", 2);   /* an HTTP client */

@@ -1,0 +1,35 @@
+/* hostagent/audit.h: one record per request, and per refused connection.
+ *
+ * Each record goes to syslog (LOG_AUTHPRIV, so journald keeps it with the
+ * other security records) and as one JSON object per line to the audit file:
+ * who, via which host, from which address, the action and its object, the
+ * result and how long it took. Never a ticket, key or token. */
+#ifndef VSM_HOSTAGENT_AUDIT_H
+#define VSM_HOSTAGENT_AUDIT_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+
+struct audit_record {
+    const char *user;        /* the admin, or the peer host, or "uid 0 (root)" */
+    const char *via;         /* the peer host that delegated or asked; NULL: direct */
+    const char *address;     /* the client's address */
+    const char *action;      /* "connect" for a refused connection */
+    const char *vm;
+    const char *from;
+    const char *to;
+    const char *job;
+    enum vs_errcode result;
+    const char *message;     /* the refusal or failure, for a person */
+    long long duration_ms;
+};
+
+/* Open (create, 0640, append) the audit file; false with err. A NULL or
+ * empty path: syslog only. Safe to call again on reload. */
+bool audit_open(const char *path, struct vs_error *err);
+void audit_close(void);
+/* Write a record; thread-safe. host is this host's name. */
+void audit_write(const char *host, const struct audit_record *r);
+
+#endif

@@ -1,0 +1,111 @@
+/* hostagent/client.c: opening a connection to an agent and calling it. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostagent/client.h"
+
+bool
+agent_open(struct wire *w, const struct agent_target *t, struct krb_context *proxy,
+           struct krb_acceptor *as_host, enum agent_open_stage *stage, struct vs_error *err)
+{
+    struct krb_context *ctx = NULL;
+    char *spn = NULL, name[300];
+    void *first = NULL;
+    size_t firstlen = 0;
+    bool done = false, ok;
+    int fd;
+
+    *stage = AGENT_STAGE_CREDENTIALS;
+    wire_init(w, -1, t->host);
+    if (t->spn == NULL && !krb_service_principal_for("vsmigrate", t->host, &spn, err))
+        return false;
+    ok = as_host ? krb_initiate_as_host(t->spn ? t->spn : spn, as_host, &ctx, err)
+                 : krb_initiate_begin(t->spn ? t->spn : spn, proxy, &ctx, err);
+    free(spn);
+    /* The first step asks the KDC for the ticket (S4U2Proxy included), so
+     * a refused delegation shows here, before anything is sent. */
+    if (!ok || !krb_context_step(ctx, NULL, 0, &first, &firstlen, &done, err)) {
+        krb_context_free(ctx);
+        return false;
+    }
+    *stage = AGENT_STAGE_CONNECT;
+    fd = wire_connect_tcp(t->host, t->port, t->timeout_ms, err);
+    if (fd < 0) {
+        free(first);
+        krb_context_free(ctx);
+        return false;
+    }
+    snprintf(name, sizeof name, "%s", t->host);
+    wire_init(w, fd, name);
+    w->confidential = t->confidential;
+    *stage = AGENT_STAGE_HANDSHAKE;
+    if (!wire_handshake_initiate(w, ctx, first, firstlen, done, t->timeout_ms, err)) {
+        wire_close(w);
+        return false;
+    }
+    *stage = AGENT_STAGE_NONE;
+    return true;
+}
+
+bool
+agent_open_local(struct wire *w, const char *socket_path, struct vs_error *err)
+{
+    int fd = wire_connect_unix(socket_path, err);
+
+    wire_init(w, fd, "the local vsmigrated");
+    if (fd < 0)
+        return false;
+    vsm_frame_reader_set_phase(&w->rd, VSM_PHASE_SEALED);
+    return true;
+}
+
+void
+agent_request_begin(struct wire *w, struct vs_writer *req, const char *action)
+{
+    vs_writer_init(req, VSM_FRAME_SEALED_MAX - 1024);
+    if (w->next_id == 0)
+        w->next_id = 1;
+    vsm_message_begin(req, VSM_MSG_REQUEST, w->next_id++);
+    vsm_message_add_text(req, VSM_TAG_ACTION, action);
+}
+
+bool
+agent_call(struct wire *w, struct vs_writer *req,
+           void (*on_event)(const struct vsm_message *ev, void *opaque), void *opaque,
+           struct vsm_message *reply, void **buf, long long timeout_ms, struct vs_error *err)
+{
+    uint32_t id = (uint32_t)req->data[4] << 24 | (uint32_t)req->data[5] << 16 |
+                  (uint32_t)req->data[6] << 8 | req->data[7];
+
+    *buf = NULL;
+    if (!wire_send_message(w, req, timeout_ms, err))
+        return false;
+    for (;;) {
+        /* each event restarts the wait: a long job reports progress */
+        int rc = wire_recv_message(w, reply, buf, wire_now_ms() + timeout_ms, err);
+        if (rc == 0) {
+            vs_error_set(err, VS_ERR_PROTOCOL, "%s closed the connection without answering",
+                         w->peer_name);
+            return false;
+        }
+        if (rc < 0)
+            return false;
+        if (reply->id != id || reply->kind == VSM_MSG_REQUEST) {
+            vs_error_set(err, VS_ERR_PROTOCOL, "%s answered request %u with a %s for request %u",
+                         w->peer_name, id, reply->kind == VSM_MSG_REQUEST ? "request" : "message",
+                         reply->id);
+            free(*buf);
+            *buf = NULL;
+            return false;
+        }
+        if (reply->kind == VSM_MSG_REPLY)
+            return true;
+        if (on_event)
+            on_event(reply, opaque);
+        free(*buf);
+        *buf = NULL;
+    }
+}

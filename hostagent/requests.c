@@ -1,0 +1,593 @@
+/* hostagent/requests.c: what vsmigrated does for each action.
+ *
+ * A check runs on the source host (hop 1). The destination's half runs on
+ * the destination (hop 2), asked as the admin through S4U2Proxy so that the
+ * destination applies its own rules to the admin; if this host may not
+ * delegate there, the report says so and the destination's half is asked as
+ * this host instead, so that one report still lists every problem. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "hostagent/client.h"
+#include "hostagent/daemon.h"
+#include "hostagent/domxml.h"
+#include "hostagent/report.h"
+#include "hostagent/virt.h"
+#include "smbio/url.h"
+
+extern char **environ;
+
+#define TOOL_TIMEOUT_MS 30000
+
+/* ---- replies ------------------------------------------------------------------- */
+
+static void
+reply_begin(struct request_ctx *r, struct vs_writer *w)
+{
+    vs_writer_init(w, VSM_FRAME_SEALED_MAX - 1024);
+    vsm_message_begin(w, VSM_MSG_REPLY, r->req->id);
+}
+
+/* Finish and send the reply with result and, unless ok, a message. */
+static void
+reply_send(struct request_ctx *r, struct vs_writer *w, enum vs_errcode code, const char *message)
+{
+    struct vs_error err;
+
+    r->result = code;
+    snprintf(r->message, sizeof r->message, "%s", message ? message : "");
+    vsm_message_add_u64(w, VSM_TAG_RESULT, (uint64_t)code);
+    if (message && message[0])
+        vsm_message_add_text(w, VSM_TAG_MESSAGE, message);
+    if (!wire_send_message(r->w, w, 10000, &err))
+        vs_info("%s: the reply to %s was not sent: %s", r->conn->address, r->caller, err.message);
+    vs_writer_free(w);
+}
+
+static void
+reply_error(struct request_ctx *r, enum vs_errcode code, const char *message)
+{
+    struct vs_writer w;
+    reply_begin(r, &w);
+    reply_send(r, &w, code, message);
+}
+
+static void
+item(struct vs_writer *w, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+item(struct vs_writer *w, const char *name, const char *fmt, ...)
+{
+    char value[1024], line[1300];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof line, "%s\t%s", name, value);
+    vsm_message_add_text(w, VSM_TAG_ITEM, line);
+}
+
+/* ---- running vsmigrate-disk ------------------------------------------------------ */
+
+/* Run argv with a time limit; its stdout (bounded) in out. Exit status, or
+ * -1 with why set when it could not run or ran too long. */
+static int
+run_tool(const struct settings *s, char *const argv[], char *out, size_t outlen, char *why,
+         size_t whylen)
+{
+    posix_spawn_file_actions_t fa;
+    int pipefd[2], status = 0;
+    pid_t pid;
+    size_t used = 0, nenv = 0;
+    char **env, rundir[600];
+    long long deadline = wire_now_ms() + TOOL_TIMEOUT_MS;
+
+    out[0] = '\0';
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    while (environ[nenv])
+        nenv++;
+    env = calloc(nenv + 2, sizeof *env);
+    if (env == NULL) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    /* the tool's private ccache directory goes under our runtime dir */
+    snprintf(rundir, sizeof rundir, "RUNTIME_DIRECTORY=%s", s->cfg->runtime_dir);
+    size_t k = 0;
+    for (size_t i = 0; i < nenv; i++)
+        if (strncmp(environ[i], "RUNTIME_DIRECTORY=", 18) != 0 &&
+            strncmp(environ[i], "KRB5CCNAME=", 11) != 0)
+            env[k++] = environ[i];
+    env[k++] = rundir;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    free(env);
+    close(pipefd[1]);
+    if (rc != 0) {
+        close(pipefd[0]);
+        snprintf(why, whylen, "cannot run %s: %s (set disk_tool in [agent] to where "
+                 "vsmigrate-disk is installed)", argv[0], strerror(rc));
+        return -1;
+    }
+    for (;;) {
+        long long left = deadline - wire_now_ms();
+        struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            close(pipefd[0]);
+            snprintf(why, whylen, "%s did not finish within %d s (is the file server "
+                     "reachable?)", argv[0], TOOL_TIMEOUT_MS / 1000);
+            return -1;
+        }
+        ssize_t n = read(pipefd[0], out + used, outlen - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+        out[used] = '\0';
+        if (used == outlen - 1)
+            break;
+    }
+    close(pipefd[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The "error" string of the probe's one-line JSON. */
+static void
+json_error_of(const char *json, char *out, size_t len)
+{
+    const char *p = strstr(json, "\"error\":\"");
+    size_t n = 0;
+
+    if (p == NULL) {
+        snprintf(out, len, "no reason given");
+        return;
+    }
+    for (p += 9; *p && *p != '"' && n + 1 < len; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+}
+
+/* Can credentials open url? ccache, or keytab + principal. */
+static bool
+probe_disk(const struct settings *s, const char *url, const char *ccache, const char *principal,
+           bool write, char *why, size_t whylen)
+{
+    char out[4096];
+    const char *argv[12];
+    int n = 0, rc;
+
+    argv[n++] = s->cfg->disk_tool;
+    argv[n++] = "probe";
+    argv[n++] = url;
+    if (ccache) {
+        argv[n++] = "--ccache";
+        argv[n++] = ccache;
+    } else {
+        argv[n++] = "--keytab";
+        argv[n++] = s->cfg->keytab;
+        argv[n++] = "--principal";
+        argv[n++] = principal;
+    }
+    if (write)
+        argv[n++] = "--write";
+    argv[n++] = "--json";
+    argv[n] = NULL;
+    rc = run_tool(s, (char *const *)argv, out, sizeof out, why, whylen);
+    if (rc == 0 && strstr(out, "\"ok\":true"))
+        return true;
+    if (rc >= 0)
+        json_error_of(out, why, whylen);
+    return false;
+}
+
+/* ---- status and list ----------------------------------------------------------------- */
+
+static void
+do_status(struct request_ctx *r)
+{
+    const struct agent_config *c = r->s->cfg;
+    struct vs_writer w;
+    char peers[1024] = "", listen[512] = "";
+    size_t used = 0, running = 0;
+
+    for (size_t i = 0; i < c->npeers && used < sizeof peers; i++)
+        used += (size_t)snprintf(peers + used, sizeof peers - used, "%s%s", i ? "," : "", c->peers[i]);
+    used = 0;
+    for (size_t i = 0; i < c->nlisten && used < sizeof listen; i++)
+        used += (size_t)snprintf(listen + used, sizeof listen - used, "%s%s", i ? "," : "",
+                                 c->listen[i].text);
+    reply_begin(r, &w);
+    item(&w, "host", "%s", agent.host);
+    item(&w, "version", "%s", PACKAGE_VERSION);
+    item(&w, "auth", "%s", c->auth == AGENT_AUTH_KERBEROS ? "kerberos" : "local");
+    if (r->s->spn)
+        item(&w, "spn", "%s", r->s->spn);
+    item(&w, "listen", "%s", listen[0] ? listen : "none");
+    item(&w, "incoming", "%s", c->incoming ? "yes" : "no");
+    item(&w, "outgoing", "%s", c->outgoing ? "yes" : "no");
+    item(&w, "max_simultaneous", "%d", c->max_simultaneous);
+    item(&w, "peers", "%s", peers[0] ? peers : "none");
+    item(&w, "confidentiality", "%s", c->confidentiality ? "yes" : "no");
+    item(&w, "caller", "%s", r->caller);
+    item(&w, "role", "%s", authz_role_name(r->who->role));
+    pthread_mutex_lock(&agent.lock);
+    for (size_t i = 0; i < AGENT_JOBS_MAX; i++) {
+        const struct job *j = &agent.jobs[i];
+        if (!j->used)
+            continue;
+        running++;
+        item(&w, "job", "%s %s to %s: %s %u.%u%% (%s)", j->id, j->vm, j->to, j->phase,
+             j->progress / 10, j->progress % 10, j->user);
+    }
+    pthread_mutex_unlock(&agent.lock);
+    item(&w, "jobs", "%zu", running);
+    reply_send(r, &w, VS_OK, NULL);
+}
+
+static void
+do_list(struct request_ctx *r)
+{
+    struct virt_vm *vms;
+    struct vs_writer w;
+    struct vs_error err;
+    size_t n;
+
+    if (!virt_list(r->s->cfg->libvirt_uri, &vms, &n, &err)) {
+        reply_error(r, err.code, err.message);
+        return;
+    }
+    reply_begin(r, &w);
+    for (size_t i = 0; i < n; i++)
+        item(&w, vms[i].name, "state=%s memory_mib=%llu vcpus=%u", vms[i].state,
+             (unsigned long long)(vms[i].memory_bytes >> 20), vms[i].vcpus);
+    free(vms);
+    reply_send(r, &w, VS_OK, NULL);
+}
+
+/* ---- check: the destination's half ------------------------------------------------------ */
+
+static void
+slot_line(struct report *rep, const struct agent_config *c)
+{
+    size_t busy = 0;
+
+    pthread_mutex_lock(&agent.lock);
+    for (size_t i = 0; i < AGENT_JOBS_MAX; i++)
+        busy += agent.jobs[i].used;
+    pthread_mutex_unlock(&agent.lock);
+    if (busy < (size_t)c->max_simultaneous)
+        report_add(rep, "slot", true, VS_OK, "%zu of %d migration slots in use on %s", busy,
+                   c->max_simultaneous, agent.host);
+    else
+        report_add(rep, "slot", true, VS_OK, "all %d migration slots on %s are in use: the move "
+                   "would wait in the queue at position %zu", c->max_simultaneous, agent.host,
+                   busy - (size_t)c->max_simultaneous + 1);
+}
+
+static void
+do_check_destination(struct request_ctx *r)
+{
+    const struct agent_config *c = r->s->cfg;
+    struct domxml_info vm;
+    struct report *rep;
+    struct vs_writer w;
+    struct vs_error err;
+    char *xml, summary[512];
+
+    vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
+    vsm_message_text(r->req, VSM_TAG_FROM, r->from, sizeof r->from);
+    snprintf(r->to, sizeof r->to, "%s", agent.host);
+    xml = vsm_message_strdup(r->req, VSM_TAG_DOMAIN_XML);
+    if (xml == NULL) {
+        reply_error(r, VS_ERR_INVALID, "check-destination needs the VM's definition");
+        return;
+    }
+    if (!domxml_parse(xml, strlen(xml), &vm, &err)) {
+        free(xml);
+        reply_error(r, err.code, err.message);
+        return;
+    }
+    free(xml);
+    rep = calloc(1, sizeof *rep);
+    if (rep == NULL) {
+        domxml_free(&vm);
+        reply_error(r, VS_ERR_NOMEM, "out of memory");
+        return;
+    }
+    if (c->incoming)
+        report_add(rep, "incoming", true, VS_OK, "%s accepts incoming migrations", agent.host);
+    else
+        report_add(rep, "incoming", false, VS_ERR_DENIED, "incoming migrations are turned off "
+                   "on %s: set incoming = yes in [migration] of its vsmigrated.conf",
+                   agent.host);
+    virt_check_destination(c->libvirt_uri, agent.host, &vm, rep);
+    for (size_t i = 0; i < vm.ndisks; i++) {
+        char name[REPORT_NAME_MAX], why[1024];
+        snprintf(name, sizeof name, "disk %s", vm.disks[i].target);
+        if (vm.disks[i].url[0] == '\0')
+            report_add(rep, name, false, VS_ERR_INVALID, "the VM's metadata gives no smb:// "
+                       "place for %s: add <vsm:disk target='%s' url='smb://...'/> (namespace %s)",
+                       vm.disks[i].target, vm.disks[i].target, DOMXML_NS);
+        else if (r->s->acc == NULL)
+            report_add(rep, name, false, VS_ERR_UNAVAILABLE, "%s has no keytab (auth = local), "
+                       "so it cannot open disks on the share", agent.host);
+        else if (probe_disk(r->s, vm.disks[i].url, NULL, krb_acceptor_machine(r->s->acc), false,
+                            why, sizeof why))
+            report_add(rep, name, true, VS_OK, "%s opens %s", krb_acceptor_machine(r->s->acc),
+                       vm.disks[i].url);
+        else
+            report_add(rep, name, false, VS_ERR_DENIED, "%s cannot open %s: %s (grant the "
+                       "computer account access with vsmigrate-share provision)",
+                       krb_acceptor_machine(r->s->acc), vm.disks[i].url, why);
+    }
+    slot_line(rep, c);
+    domxml_free(&vm);
+    reply_begin(r, &w);
+    report_to_message(rep, &w);
+    report_summary(rep, summary, sizeof summary);
+    reply_send(r, &w, report_result(rep), report_result(rep) == VS_OK ? NULL : summary);
+    free(rep);
+}
+
+/* ---- check: the source's half ----------------------------------------------------------- */
+
+/* May the admin change the VM's folder? The file server decides: open the
+ * VM's definition read-write with the admin's own CIFS ticket. */
+static void
+share_access_line(struct request_ctx *r, const struct domxml_info *vm, struct report *rep)
+{
+    const char *url = NULL;
+    char folder[1024], xmlurl[1300], why[1024], *cifs = NULL;
+    struct smbio_url parsed;
+    struct krb_ccache_file *cc = NULL;
+    struct vs_error err;
+
+    for (size_t i = 0; i < vm->ndisks && url == NULL; i++)
+        if (vm->disks[i].url[0])
+            url = vm->disks[i].url;
+    if (url == NULL) {
+        report_add(rep, "share access", false, VS_ERR_INVALID, "no disk of %s names its place on "
+                   "the share (vsmigrate metadata), so the VM's folder is unknown", vm->name);
+        return;
+    }
+    if (r->accepted == NULL) {
+        report_add(rep, "share access", true, VS_OK, "a local caller (%s): the share's ACL is "
+                   "checked for Kerberos callers only", r->caller);
+        return;
+    }
+    if (!smbio_url_parse(url, &parsed, &err)) {
+        report_add(rep, "share access", false, VS_ERR_INVALID, "%s", err.message);
+        return;
+    }
+    snprintf(folder, sizeof folder, "%s", url);
+    char *slash = strrchr(folder, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(xmlurl, sizeof xmlurl, "%s/%s.xml", folder, vm->name);
+    if (!krb_service_principal_for("cifs", parsed.server, &cifs, &err) ||
+        !krb_cifs_ccache_create(r->accepted, cifs, r->s->cfg->runtime_dir, &cc, &err)) {
+        report_add(rep, "share access", false, VS_ERR_DENIED, "%s", err.message);
+        free(cifs);
+        return;
+    }
+    if (probe_disk(r->s, xmlurl, krb_ccache_file_name(cc), NULL, true, why, sizeof why))
+        report_add(rep, "share access", true, VS_OK, "the file server lets %s modify %s (%s "
+                   "opens read-write)", r->caller, folder, xmlurl);
+    else
+        report_add(rep, "share access", false, VS_ERR_DENIED, "the file server does not let %s "
+                   "modify %s: %s", r->caller, folder, why);
+    krb_ccache_file_remove(cc);
+    free(cifs);
+}
+
+/* Ask the destination for its half; its lines go into rep. */
+static void
+destination_lines(struct request_ctx *r, const char *xml, struct report *rep)
+{
+    const struct agent_config *c = r->s->cfg;
+    struct agent_target t = { .host = r->to, .port = c->peer_port,
+                              .confidential = c->confidentiality, .timeout_ms = 30000 };
+    struct wire w;
+    struct vs_writer req;
+    struct vsm_message *reply;
+    struct vs_error err;
+    enum agent_open_stage stage;
+    void *buf = NULL;
+    bool as_host = r->accepted == NULL, opened;
+
+    if (r->s->acc == NULL) {
+        report_add(rep, "destination", false, VS_ERR_UNAVAILABLE, "%s runs with auth = local, so "
+                   "it has no Kerberos identity to ask %s with: use auth = kerberos", agent.host,
+                   r->to);
+        return;
+    }
+    if (!as_host) {
+        opened = agent_open(&w, &t, r->accepted, NULL, &stage, &err);
+        if (opened)
+            report_add(rep, "delegation", true, VS_OK, "%s acts for %s toward vsmigrate on %s "
+                       "(constrained delegation)", agent.host, r->caller, r->to);
+        else if (stage == AGENT_STAGE_CREDENTIALS) {
+            report_add(rep, "delegation", false, VS_ERR_DENIED, "%s (the checks below were asked "
+                       "as %s itself)", err.message, agent.host);
+            as_host = true;
+        } else {
+            report_add(rep, "destination", false, err.code, "%s", err.message);
+            return;
+        }
+    }
+    if (as_host && !agent_open(&w, &t, NULL, r->s->acc, &stage, &err)) {
+        report_add(rep, "destination", false, err.code, "%s", err.message);
+        return;
+    }
+    reply = malloc(sizeof *reply);
+    if (reply == NULL) {
+        wire_close(&w);
+        report_add(rep, "destination", false, VS_ERR_NOMEM, "out of memory");
+        return;
+    }
+    agent_request_begin(&w, &req, "check-destination");
+    vsm_message_add_text(&req, VSM_TAG_VM, r->vm);
+    vsm_message_add_text(&req, VSM_TAG_FROM, agent.host);
+    vsm_message_add_text(&req, VSM_TAG_TO, r->to);
+    vsm_message_add_text(&req, VSM_TAG_ON_BEHALF_OF, r->caller);
+    vsm_message_add_text(&req, VSM_TAG_DOMAIN_XML, xml);
+    if (!agent_call(&w, &req, NULL, NULL, reply, &buf, c->request_timeout_ms, &err))
+        report_add(rep, "destination", false, err.code, "%s", err.message);
+    else if (!report_from_message(rep, reply, &err))
+        report_add(rep, "destination", false, VS_ERR_PROTOCOL, "%s", err.message);
+    else {
+        uint64_t code = 0;
+        char msg[1024] = "";
+        vsm_message_u64(reply, VSM_TAG_RESULT, &code);
+        vsm_message_text(reply, VSM_TAG_MESSAGE, msg, sizeof msg);
+        bool has_items = false;
+        for (size_t i = 0; i < reply->n; i++)
+            has_items |= reply->fields[i].tag == VSM_TAG_ITEM;
+        if (code != 0 && !has_items)
+            report_add(rep, "destination", false, (enum vs_errcode)code, "%s: %s", r->to, msg);
+    }
+    vs_writer_free(&req);
+    free(buf);
+    free(reply);
+    wire_close(&w);
+}
+
+static void
+do_check(struct request_ctx *r)
+{
+    const struct agent_config *c = r->s->cfg;
+    struct domxml_info vm;
+    struct report *rep;
+    struct vs_writer w;
+    struct vs_error err;
+    char *xml = NULL, state[32], summary[512];
+
+    vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
+    vsm_message_text(r->req, VSM_TAG_TO, r->to, sizeof r->to);
+    if (!vsm_message_text(r->req, VSM_TAG_FROM, r->from, sizeof r->from) || r->from[0] == '\0')
+        snprintf(r->from, sizeof r->from, "%s", agent.host);
+    if (r->vm[0] == '\0' || r->to[0] == '\0') {
+        reply_error(r, VS_ERR_INVALID, "check needs a VM and a destination (--to)");
+        return;
+    }
+    if (strcasecmp(r->from, agent.host) != 0 &&
+        strncasecmp(r->from, agent.host, strcspn(agent.host, ".")) != 0) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "this is %s; a check runs on the source host: ask %s (--from)",
+                 agent.host, r->from);
+        reply_error(r, VS_ERR_INVALID, msg);
+        return;
+    }
+    rep = calloc(1, sizeof *rep);
+    if (rep == NULL) {
+        reply_error(r, VS_ERR_NOMEM, "out of memory");
+        return;
+    }
+    if (!virt_domain_xml(c->libvirt_uri, r->vm, &xml, state, sizeof state, &err)) {
+        report_add(rep, "vm", false, err.code, "%s: %s", agent.host, err.message);
+    } else if (!domxml_parse(xml, strlen(xml), &vm, &err)) {
+        report_add(rep, "vm", false, err.code, "%s", err.message);
+    } else {
+        report_add(rep, "vm", true, VS_OK, "%s is %s on %s (%llu MiB, %u vCPU, %zu disk%s)",
+                   r->vm, state, agent.host, (unsigned long long)(vm.memory_bytes >> 20),
+                   vm.vcpus, vm.ndisks, vm.ndisks == 1 ? "" : "s");
+        if (c->outgoing)
+            report_add(rep, "outgoing", true, VS_OK, "%s sends migrations", agent.host);
+        else
+            report_add(rep, "outgoing", false, VS_ERR_DENIED, "outgoing migrations are turned "
+                       "off on %s: set outgoing = yes in [migration] of its vsmigrated.conf",
+                       agent.host);
+        share_access_line(r, &vm, rep);
+        destination_lines(r, xml, rep);
+        domxml_free(&vm);
+    }
+    free(xml);
+    reply_begin(r, &w);
+    report_to_message(rep, &w);
+    report_summary(rep, summary, sizeof summary);
+    reply_send(r, &w, report_result(rep), report_result(rep) == VS_OK ? NULL : summary);
+    free(rep);
+}
+
+/* ---- move and cancel ------------------------------------------------------------------------ */
+
+static void
+do_move(struct request_ctx *r)
+{
+    vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
+    vsm_message_text(r->req, VSM_TAG_TO, r->to, sizeof r->to);
+    reply_error(r, VS_ERR_UNAVAILABLE, "move is not available in this version: live migration "
+                "and the disk hand-off come with the data-plane release; 'vsmigrate check' "
+                "tells whether a move would work");
+}
+
+static void
+do_cancel(struct request_ctx *r)
+{
+    char msg[1024];
+    bool found = false;
+
+    vsm_message_text(r->req, VSM_TAG_JOB, r->job, sizeof r->job);
+    pthread_mutex_lock(&agent.lock);
+    for (size_t i = 0; i < AGENT_JOBS_MAX; i++)
+        if (agent.jobs[i].used && strcmp(agent.jobs[i].id, r->job) == 0) {
+            agent.jobs[i].cancel = true;
+            found = true;
+        }
+    pthread_mutex_unlock(&agent.lock);
+    if (found) {
+        reply_error(r, VS_OK, NULL);
+        return;
+    }
+    snprintf(msg, sizeof msg, "no job '%s' on %s ('vsmigrate status --host %s' lists the jobs)",
+             r->job, agent.host, agent.host);
+    reply_error(r, VS_ERR_NOTFOUND, msg);
+}
+
+void
+request_handle(struct request_ctx *r, const char *action)
+{
+    if (strcmp(action, "status") == 0)
+        do_status(r);
+    else if (strcmp(action, "list") == 0)
+        do_list(r);
+    else if (strcmp(action, "check") == 0)
+        do_check(r);
+    else if (strcmp(action, "check-destination") == 0)
+        do_check_destination(r);
+    else if (strcmp(action, "move") == 0)
+        do_move(r);
+    else if (strcmp(action, "cancel") == 0)
+        do_cancel(r);
+    else
+        reply_error(r, VS_ERR_INVALID, "unknown action");
+}

@@ -1,0 +1,249 @@
+/* hostagent/virt.c: the local libvirt. */
+#include <config.h>
+
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "hostagent/virt.h"
+
+static void
+quiet(void *opaque, virErrorPtr e)
+{
+    (void)opaque;
+    (void)e;
+}
+
+void
+virt_init(void)
+{
+    virInitialize();
+    virSetErrorFunc(NULL, quiet);
+}
+
+static const char *
+last_error(void)
+{
+    virErrorPtr e = virGetLastError();
+    return e && e->message ? e->message : "unknown libvirt error";
+}
+
+static virConnectPtr
+open_libvirt(const char *uri, struct vs_error *err)
+{
+    virConnectPtr c = virConnectOpen(uri);
+    if (c == NULL)
+        vs_error_set(err, VS_ERR_UNAVAILABLE, "cannot reach libvirt at %s: %s (is libvirtd "
+                     "running? systemctl status libvirtd; or set libvirt_uri in [agent])", uri,
+                     last_error());
+    return c;
+}
+
+static const char *
+state_name(int s)
+{
+    switch (s) {
+    case VIR_DOMAIN_RUNNING: return "running";
+    case VIR_DOMAIN_BLOCKED: return "blocked";
+    case VIR_DOMAIN_PAUSED: return "paused";
+    case VIR_DOMAIN_SHUTDOWN: return "shutting-down";
+    case VIR_DOMAIN_SHUTOFF: return "shut-off";
+    case VIR_DOMAIN_CRASHED: return "crashed";
+    case VIR_DOMAIN_PMSUSPENDED: return "suspended";
+    }
+    return "unknown";
+}
+
+bool
+virt_list(const char *uri, struct virt_vm **vms, size_t *n, struct vs_error *err)
+{
+    virConnectPtr c = open_libvirt(uri, err);
+    virDomainPtr *doms = NULL;
+    int count;
+
+    *vms = NULL;
+    *n = 0;
+    if (c == NULL)
+        return false;
+    count = virConnectListAllDomains(c, &doms, 0);
+    if (count < 0) {
+        vs_error_set(err, VS_ERR_UNAVAILABLE, "libvirt could not list the VMs: %s", last_error());
+        virConnectClose(c);
+        return false;
+    }
+    *vms = calloc((size_t)count + 1, sizeof **vms);
+    for (int i = 0; i < count; i++) {
+        virDomainInfo info;
+        if (*vms != NULL) {
+            struct virt_vm *v = &(*vms)[*n];
+            snprintf(v->name, sizeof v->name, "%s", virDomainGetName(doms[i]));
+            if (virDomainGetInfo(doms[i], &info) == 0) {
+                snprintf(v->state, sizeof v->state, "%s", state_name(info.state));
+                v->memory_bytes = (uint64_t)info.maxMem * 1024;
+                v->vcpus = info.nrVirtCpu;
+            } else {
+                snprintf(v->state, sizeof v->state, "unknown");
+            }
+            (*n)++;
+        }
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    virConnectClose(c);
+    if (*vms == NULL) {
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+bool
+virt_domain_xml(const char *uri, const char *name, char **xml, char *state, size_t statelen,
+                struct vs_error *err)
+{
+    virConnectPtr c = open_libvirt(uri, err);
+    virDomainPtr d;
+    int st = 0, reason = 0;
+
+    *xml = NULL;
+    if (c == NULL)
+        return false;
+    d = virDomainLookupByName(c, name);
+    if (d == NULL) {
+        vs_error_set(err, VS_ERR_NOTFOUND, "there is no VM '%s' here (virsh list --all shows "
+                     "the VMs)", name);
+        virConnectClose(c);
+        return false;
+    }
+    *xml = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_MIGRATABLE);
+    if (*xml == NULL)
+        vs_error_set(err, VS_ERR_UNAVAILABLE, "libvirt could not give the definition of %s: %s",
+                     name, last_error());
+    if (virDomainGetState(d, &st, &reason, 0) == 0)
+        snprintf(state, statelen, "%s", state_name(st));
+    else
+        snprintf(state, statelen, "unknown");
+    virDomainFree(d);
+    virConnectClose(c);
+    return *xml != NULL;
+}
+
+bool
+virt_versions(const char *uri, char *buf, size_t len, struct vs_error *err)
+{
+    virConnectPtr c = open_libvirt(uri, err);
+    unsigned long lv = 0, hv = 0;
+
+    if (c == NULL)
+        return false;
+    virConnectGetLibVersion(c, &lv);
+    virConnectGetVersion(c, &hv);
+    snprintf(buf, len, "libvirt %lu.%lu.%lu, %s %lu.%lu.%lu", lv / 1000000, lv / 1000 % 1000,
+             lv % 1000, virConnectGetType(c) ? virConnectGetType(c) : "hypervisor", hv / 1000000,
+             hv / 1000 % 1000, hv % 1000);
+    virConnectClose(c);
+    return true;
+}
+
+static void
+human_bytes(uint64_t b, char *buf, size_t len)
+{
+    if (b >= 10ULL << 30)
+        snprintf(buf, len, "%.1f GiB", (double)b / (1 << 30));
+    else
+        snprintf(buf, len, "%llu MiB", (unsigned long long)(b >> 20));
+}
+
+void
+virt_check_destination(const char *uri, const char *host, const struct domxml_info *vm,
+                       struct report *r)
+{
+    struct vs_error err;
+    virConnectPtr c;
+    virDomainPtr d;
+    char versions[128], need[32], have[32];
+
+    c = open_libvirt(uri, &err);
+    if (c == NULL) {
+        report_add(r, "libvirt", false, VS_ERR_UNAVAILABLE, "%s", err.message);
+        return;
+    }
+    virt_versions(uri, versions, sizeof versions, &err);
+    report_add(r, "libvirt", true, VS_OK, "reachable on %s (%s)", host, versions);
+
+    d = virDomainLookupByName(c, vm->name);
+    if (d != NULL) {
+        int st = 0, reason = 0;
+        virDomainGetState(d, &st, &reason, 0);
+        report_add(r, "vm absent", st != VIR_DOMAIN_RUNNING && st != VIR_DOMAIN_PAUSED,
+                   VS_ERR_BUSY, "%s is %s on %s already", vm->name, state_name(st), host);
+        virDomainFree(d);
+    } else {
+        report_add(r, "vm absent", true, VS_OK, "no VM named %s on %s", vm->name, host);
+    }
+
+    for (size_t i = 0; i < vm->nnics; i++) {
+        const struct domxml_nic *nic = &vm->nics[i];
+        char name[REPORT_NAME_MAX];
+        snprintf(name, sizeof name, "%s %s", nic->kind, nic->name);
+        if (strcmp(nic->kind, "network") == 0) {
+            virNetworkPtr net = virNetworkLookupByName(c, nic->name);
+            if (net == NULL)
+                report_add(r, name, false, VS_ERR_NOTFOUND,
+                           "%s has no libvirt network '%s': define one of that name on %s "
+                           "(virsh net-define) that reaches the same LAN as on the source",
+                           host, nic->name, host);
+            else {
+                bool active = virNetworkIsActive(net) == 1;
+                report_add(r, name, active, VS_ERR_UNAVAILABLE,
+                           active ? "exists and is active on %s" : "exists on %s but is not "
+                           "active: virsh net-start %s", host, nic->name);
+                virNetworkFree(net);
+            }
+        } else {
+            if (if_nametoindex(nic->name) != 0)
+                report_add(r, name, true, VS_OK, "bridge %s exists on %s", nic->name, host);
+            else
+                report_add(r, name, false, VS_ERR_NOTFOUND, "%s has no bridge %s: create it "
+                           "on %s with the same name as on the source", host, nic->name, host);
+        }
+    }
+
+    if (vm->cpu_xml != NULL) {
+        int rc = virConnectCompareHypervisorCPU(c, NULL, NULL, NULL, NULL, vm->cpu_xml, 0);
+        switch (rc) {
+        case VIR_CPU_COMPARE_IDENTICAL:
+        case VIR_CPU_COMPARE_SUPERSET:
+            report_add(r, "cpu", true, VS_OK, "%s can run the VM's CPU model (%s)", host,
+                       rc == VIR_CPU_COMPARE_IDENTICAL ? "identical" : "superset");
+            break;
+        case VIR_CPU_COMPARE_INCOMPATIBLE:
+            report_add(r, "cpu", false, VS_ERR_INVALID, "%s cannot run the VM's CPU model: %s; "
+                       "give the VM a CPU model both hosts support (virsh domcapabilities)",
+                       host, last_error());
+            break;
+        default:
+            report_add(r, "cpu", false, VS_ERR_UNAVAILABLE, "libvirt on %s could not compare "
+                       "the CPU: %s", host, last_error());
+        }
+    } else {
+        report_add(r, "cpu", true, VS_OK, "the VM names no CPU model (the hypervisor default)");
+    }
+
+    unsigned long long free_bytes = virNodeGetFreeMemory(c);
+    human_bytes(vm->memory_bytes, need, sizeof need);
+    human_bytes(free_bytes, have, sizeof have);
+    if (free_bytes == 0)
+        report_add(r, "memory", false, VS_ERR_UNAVAILABLE, "libvirt on %s cannot tell its free "
+                   "memory: %s", host, last_error());
+    else
+        report_add(r, "memory", free_bytes >= vm->memory_bytes, VS_ERR_BUSY,
+                   "%s needed, %s free on %s%s", need, have, host,
+                   free_bytes >= vm->memory_bytes ? "" : ": free memory there, or move a "
+                   "smaller VM");
+    virConnectClose(c);
+}

@@ -1,0 +1,41 @@
+/* hostagent/virt.h: what the agent asks the local libvirt.
+ *
+ * Each call opens its own connection to uri and closes it: requests are few
+ * and short, and no state is kept that a libvirtd restart could spoil. */
+#ifndef VSM_HOSTAGENT_VIRT_H
+#define VSM_HOSTAGENT_VIRT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "hostagent/domxml.h"
+#include "hostagent/report.h"
+
+struct virt_vm {
+    char name[256];
+    char state[24];            /* running, paused, shut off, ... */
+    uint64_t memory_bytes;
+    unsigned vcpus;
+};
+
+/* Silence libvirt's own printing to stderr: errors come back through err. */
+void virt_init(void);
+
+/* All VMs, running and defined. *vms is malloc'd. */
+bool virt_list(const char *uri, struct virt_vm **vms, size_t *n, struct vs_error *err);
+
+/* A VM's definition (migratable form) and state; VS_ERR_NOTFOUND if none. */
+bool virt_domain_xml(const char *uri, const char *name, char **xml, char *state, size_t statelen,
+                     struct vs_error *err);
+
+/* The destination's half of a compatibility check, added to r: libvirt
+ * reachable, the VM not already here, each network or bridge present,
+ * the CPU comparison, free memory. host names this host in the lines. */
+void virt_check_destination(const char *uri, const char *host, const struct domxml_info *vm,
+                            struct report *r);
+
+/* "libvirt 9.0.0, QEMU 10.0.2" or an error. */
+bool virt_versions(const char *uri, char *buf, size_t len, struct vs_error *err);
+
+#endif

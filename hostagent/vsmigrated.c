@@ -1,0 +1,562 @@
+/* vsmigrated: the vsmigrate host agent.
+ *
+ *   vsmigrated [-c FILE] [-f] [--syslog]
+ *   vsmigrated [-c FILE] --check-config
+ *
+ * Listens on TCP (6600 by default) and on a unix socket; each connection is
+ * served by its own thread (session.c). This file holds start-up, the
+ * settings snapshots and their reload, the accept loop and its limits. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "hostagent/audit.h"
+#include "hostagent/daemon.h"
+#include "hostagent/virt.h"
+
+struct agent agent = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+#define THREAD_STACK (1024 * 1024)
+
+/* ---- settings ------------------------------------------------------------------ */
+
+struct settings *
+settings_get(void)
+{
+    struct settings *s;
+    pthread_mutex_lock(&agent.lock);
+    s = agent.settings;
+    s->refs++;
+    pthread_mutex_unlock(&agent.lock);
+    return s;
+}
+
+static void
+settings_free(struct settings *s)
+{
+    krb_strv_free(s->group_sids, s->ngroup_sids);
+    krb_acceptor_close(s->acc);
+    free(s->spn);
+    agent_config_free(s->cfg);
+    free(s);
+}
+
+void
+settings_put(struct settings *s)
+{
+    bool last;
+    pthread_mutex_lock(&agent.lock);
+    last = --s->refs == 0;
+    pthread_mutex_unlock(&agent.lock);
+    if (last)
+        settings_free(s);
+}
+
+static void
+print_diag(const struct cfg_diag *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        vs_error("%s", d->lines[i]);
+}
+
+/* Load path and make a snapshot: the keytab opened, the SPN checked, the
+ * allowed groups resolved to SIDs. NULL after saying why. */
+static struct settings *
+settings_load(const char *path)
+{
+    struct cfg_diag diag = { 0 };
+    struct settings *s = calloc(1, sizeof *s);
+    struct vs_error err;
+    char host[256];
+
+    if (s == NULL)
+        return NULL;
+    s->refs = 1;
+    s->cfg = agent_config_load(path, &diag);
+    print_diag(&diag);
+    cfg_diag_free(&diag);
+    if (s->cfg == NULL)
+        goto fail;
+    if (s->cfg->auth == AGENT_AUTH_KERBEROS) {
+        if (s->cfg->spn)
+            s->spn = strdup(s->cfg->spn);
+        else if (gethostname(host, sizeof host) != 0 ||
+                 !krb_service_principal_for("vsmigrate", host, &s->spn, &err)) {
+            vs_error("%s: cannot make this host's service principal: %s (set spn in [auth])",
+                     path, err.message);
+            goto fail;
+        }
+        if (!krb_acceptor_open(s->cfg->keytab, s->spn, &s->acc, &err)) {
+            vs_error("%s", err.message);
+            goto fail;
+        }
+        if (s->cfg->nallowed_groups > 0 &&
+            !krb_groups_resolve(s->acc, s->cfg->ldap_uri, s->cfg->allowed_groups,
+                                s->cfg->nallowed_groups, &s->group_sids, &err)) {
+            vs_error("%s: allowed_groups: %s", path, err.message);
+            goto fail;
+        }
+        s->ngroup_sids = s->group_sids ? s->cfg->nallowed_groups : 0;
+    }
+    s->policy = (struct authz_policy){
+        .host = agent.host, .realm = agent.realm,
+        .allowed_users = s->cfg->allowed_users, .nallowed_users = s->cfg->nallowed_users,
+        .allowed_group_names = s->cfg->allowed_groups, .allowed_group_sids = s->group_sids,
+        .nallowed_groups = s->ngroup_sids, .peers = s->cfg->peers, .npeers = s->cfg->npeers,
+    };
+    return s;
+fail:
+    settings_free(s);
+    return NULL;
+}
+
+/* This host's name and realm, from the SPN (vsmigrate/<fqdn>@<REALM>). */
+static void
+learn_identity(const struct settings *s)
+{
+    if (s->spn) {
+        const char *slash = strchr(s->spn, '/'), *at = strrchr(s->spn, '@');
+        if (slash && at && at > slash) {
+            snprintf(agent.host, sizeof agent.host, "%.*s", (int)(at - slash - 1), slash + 1);
+            snprintf(agent.realm, sizeof agent.realm, "%s", at + 1);
+            return;
+        }
+    }
+    gethostname(agent.host, sizeof agent.host);
+}
+
+/* ---- listeners ------------------------------------------------------------------- */
+
+static int
+listen_tcp(const struct agent_listen *l)
+{
+    int one = 1, fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+    if (fd < 0) {
+        vs_error("listen %s: socket: %s", l->text, strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (l->addr.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0 || listen(fd, 128) < 0) {
+        vs_error("cannot listen on %s: %s (%s)", l->text, strerror(errno),
+                 errno == EADDRINUSE ? "another vsmigrated, or another program, has the port; "
+                                       "ss -ltnp shows which" :
+                 errno == EADDRNOTAVAIL ? "this host has no such address; fix listen in [agent]"
+                                        : "check listen in [agent]");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int
+listen_unix(const struct agent_config *c)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int fd;
+    char dir[sizeof sun.sun_path];
+
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", c->socket_path);
+    snprintf(dir, sizeof dir, "%s", c->socket_path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        mkdir(dir, 0755);
+    }
+    unlink(sun.sun_path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(fd, 64) < 0) {
+        vs_error("cannot listen on the unix socket %s: %s (check socket in [agent])",
+                 c->socket_path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    gid_t gid = 0;
+    if (c->local_group) {
+        struct group *g = getgrnam(c->local_group);
+        if (g == NULL)
+            vs_warn("local_group '%s' does not exist: only root can use %s", c->local_group,
+                    c->socket_path);
+        else
+            gid = g->gr_gid;
+    }
+    if (chown(c->socket_path, 0, gid) < 0 && geteuid() == 0)
+        vs_warn("chown %s: %s", c->socket_path, strerror(errno));
+    chmod(c->socket_path, c->local_group ? 0660 : 0600);
+    return fd;
+}
+
+/* ---- admission -------------------------------------------------------------------- */
+
+static bool
+same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+    return false;
+}
+
+/* Make the oldest unauthenticated connection go, from addr (or from
+ * anywhere when addr is NULL). Under agent.lock. */
+static bool
+evict_oldest(const struct sockaddr_storage *addr)
+{
+    struct conn *victim = NULL;
+
+    for (struct conn *o = agent.conns; o; o = o->next)
+        if (!o->authenticated && !o->evicted && !o->local && (addr == NULL || same_address(&o->addr, addr)) &&
+            (victim == NULL || o->started_ms < victim->started_ms))
+            victim = o;
+    if (victim == NULL)
+        return false;
+    victim->evicted = true;
+    shutdown(victim->fd, SHUT_RDWR);   /* its thread wakes, sees the end, and cleans up */
+    return true;
+}
+
+/* Room for a new connection from addr? Slow or idle handshakes make way:
+ * the oldest from the same address first, then the oldest of all, so a
+ * flood of idle connections cannot keep a real client out. */
+static bool
+admit(struct conn *c, const struct agent_config *cfg)
+{
+    int total = 0, unauth = 0, from_addr = 0;
+
+    for (struct conn *o = agent.conns; o; o = o->next) {
+        if (o->evicted)
+            continue;
+        total++;
+        if (!o->authenticated && !o->local) {
+            unauth++;
+            from_addr += same_address(&o->addr, &c->addr);
+        }
+    }
+    if (!c->local && from_addr >= cfg->max_unauthenticated_per_address && evict_oldest(&c->addr)) {
+        unauth--;
+        total--;
+    }
+    if (!c->local && unauth >= cfg->max_unauthenticated && evict_oldest(NULL))
+        total--;
+    if (total >= cfg->max_connections && !evict_oldest(NULL))
+        return false;
+    return true;
+}
+
+static void
+accept_one(int lfd, bool local)
+{
+    struct conn *c = calloc(1, sizeof *c);
+    socklen_t len = sizeof c->addr;
+    pthread_attr_t attr;
+    pthread_t t;
+    int fd;
+
+    if (c == NULL)
+        return;
+    fd = accept4(lfd, (struct sockaddr *)&c->addr, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+            vs_warn("accept: %s", strerror(errno));
+        free(c);
+        if (errno == EMFILE || errno == ENFILE)
+            usleep(100000);   /* out of descriptors: let connections finish */
+        return;
+    }
+    c->fd = fd;
+    c->local = local;
+    c->started_ms = wire_now_ms();
+    if (local) {
+        snprintf(c->address, sizeof c->address, "local");
+    } else {
+        char ip[INET6_ADDRSTRLEN] = "?";
+        int port = 0;
+        if (c->addr.ss_family == AF_INET) {
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&c->addr)->sin_addr, ip, sizeof ip);
+            port = ntohs(((struct sockaddr_in *)&c->addr)->sin_port);
+        } else if (c->addr.ss_family == AF_INET6) {
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&c->addr)->sin6_addr, ip, sizeof ip);
+            port = ntohs(((struct sockaddr_in6 *)&c->addr)->sin6_port);
+        }
+        snprintf(c->address, sizeof c->address, "%s:%d", ip, port);
+    }
+    pthread_mutex_lock(&agent.lock);
+    c->settings = agent.settings;
+    c->settings->refs++;
+    const struct agent_config *cfg = c->settings->cfg;
+    if (!local && cfg->nallowed_subnets > 0 &&
+        !cfg_cidr_contains(cfg->allowed_subnets, cfg->nallowed_subnets, (struct sockaddr *)&c->addr)) {
+        c->settings->refs--;
+        pthread_mutex_unlock(&agent.lock);
+        vs_info("%s: refused: not in allowed_subnets", c->address);
+        close(fd);
+        free(c);
+        return;
+    }
+    if (!admit(c, cfg)) {
+        c->settings->refs--;
+        pthread_mutex_unlock(&agent.lock);
+        vs_warn("%s: refused: %d connections, the limit (max_connections in [limits])",
+                c->address, cfg->max_connections);
+        close(fd);
+        free(c);
+        return;
+    }
+    c->next = agent.conns;
+    agent.conns = c;
+    agent.nconns++;
+    pthread_mutex_unlock(&agent.lock);
+
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, THREAD_STACK);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, session_run, c) != 0) {
+        vs_warn("%s: refused: cannot start a thread", c->address);
+        pthread_mutex_lock(&agent.lock);
+        for (struct conn **p = &agent.conns; *p; p = &(*p)->next)
+            if (*p == c) {
+                *p = c->next;
+                break;
+            }
+        agent.nconns--;
+        c->settings->refs--;
+        pthread_mutex_unlock(&agent.lock);
+        close(fd);
+        free(c);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* ---- systemd --------------------------------------------------------------------------- */
+
+/* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void
+notify_systemd(const char *state)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    size_t n;
+    int fd;
+
+    if (path == NULL || (path[0] != '/' && path[0] != '@') || (n = strlen(path)) >= sizeof sun.sun_path)
+        return;
+    memcpy(sun.sun_path, path, n);
+    if (sun.sun_path[0] == '@')
+        sun.sun_path[0] = '\0';
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun,
+           (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
+    close(fd);
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: vsmigrated [-c FILE] [-f] [--syslog] [--log-level LEVEL]\n"
+               "       vsmigrated [-c FILE] --check-config\n"
+               "  -c, --config FILE   the configuration (default %s)\n"
+               "  -f, --foreground    stay in the foreground (always; for clarity in scripts)\n"
+               "      --syslog        log to syslog as well as stderr\n"
+               "      --log-level L   error, warning, info or debug (overrides the file)\n"
+               "      --check-config  check the configuration, the keytab and the groups, then exit\n"
+               "  -V, --version\n"
+               "exit status: 0 stopped cleanly or the configuration is good; 1 a runtime failure;\n"
+               "             2 bad usage or a bad configuration\n"
+               "see vsmigrated(8)\n", AGENT_DEFAULT_CONFIG);
+}
+
+static void
+reload(const char *path)
+{
+    struct settings *s, *old;
+
+    notify_systemd("RELOADING=1");
+    vs_info("reloading %s", path);
+    s = settings_load(path);
+    if (s == NULL) {
+        vs_error("the new configuration was not taken; the previous one stays in force");
+        notify_systemd("READY=1");
+        return;
+    }
+    if (s->spn && agent.settings->spn && strcmp(s->spn, agent.settings->spn) != 0)
+        vs_warn("spn changed to %s: this host's name in audit records changes after a restart",
+                s->spn);
+    vs_log_set_level((enum vs_log_level)s->cfg->log_level);
+    s->policy.host = agent.host;
+    s->policy.realm = agent.realm;
+    if (!audit_open(s->cfg->audit_log, &(struct vs_error){ 0 }))
+        vs_warn("the audit log %s cannot be opened; records go to syslog only", s->cfg->audit_log);
+    pthread_mutex_lock(&agent.lock);
+    old = agent.settings;
+    agent.settings = s;
+    pthread_mutex_unlock(&agent.lock);
+    settings_put(old);
+    vs_info("reloaded %s (listen addresses and the socket change only on restart)", path);
+    notify_systemd("READY=1");
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' }, { "foreground", no_argument, NULL, 'f' },
+        { "check-config", no_argument, NULL, 'C' }, { "syslog", no_argument, NULL, 'S' },
+        { "log-level", required_argument, NULL, 'L' }, { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+    };
+    const char *path = AGENT_DEFAULT_CONFIG, *level_override = NULL;
+    bool check_only = false, use_syslog = false;
+    struct pollfd fds[AGENT_LISTEN_MAX + 2];
+    size_t nfds = 0;
+    sigset_t mask;
+    struct vs_error err;
+    int c, sfd;
+
+    while ((c = getopt_long(argc, argv, "c:fhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'f': break;
+        case 'C': check_only = true; break;
+        case 'S': use_syslog = true; break;
+        case 'L': level_override = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("vsmigrated %s\n", PACKAGE_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    enum vs_log_level level = VS_LOG_INFO;
+    if (level_override && !vs_log_level_parse(level_override, &level)) {
+        fprintf(stderr, "vsmigrated: --log-level takes error, warning, info or debug\n");
+        return 2;
+    }
+    vs_log_init("vsmigrated", level, use_syslog);
+    virt_init();
+    signal(SIGPIPE, SIG_IGN);
+
+    agent.settings = settings_load(path);
+    if (agent.settings == NULL) {
+        vs_error("%s: not used (fix the problems above; vsmigrated --check-config -c %s checks "
+                 "again)", path, path);
+        return 2;
+    }
+    learn_identity(agent.settings);
+    agent.settings->policy.host = agent.host;
+    agent.settings->policy.realm = agent.realm;
+    if (!level_override)
+        vs_log_set_level((enum vs_log_level)agent.settings->cfg->log_level);
+    if (check_only) {
+        const struct agent_config *cfg = agent.settings->cfg;
+        printf("%s: good: %s as %s on %zu address%s; incoming %s, outgoing %s; %zu allowed "
+               "group%s, %zu allowed user%s, %zu peer%s\n", path,
+               cfg->auth == AGENT_AUTH_KERBEROS ? "kerberos" : "local",
+               agent.settings->spn ? agent.settings->spn : agent.host, cfg->nlisten,
+               cfg->nlisten == 1 ? "" : "es", cfg->incoming ? "on" : "off",
+               cfg->outgoing ? "on" : "off", cfg->nallowed_groups,
+               cfg->nallowed_groups == 1 ? "" : "s", cfg->nallowed_users,
+               cfg->nallowed_users == 1 ? "" : "s", cfg->npeers, cfg->npeers == 1 ? "" : "s");
+        settings_put(agent.settings);
+        return 0;
+    }
+    const struct agent_config *cfg = agent.settings->cfg;
+    char socket_path[128];   /* cfg may be replaced by a reload before we stop */
+    snprintf(socket_path, sizeof socket_path, "%s", cfg->socket_path);
+    mkdir(cfg->runtime_dir, 0755);
+    mkdir(cfg->state_dir, 0750);
+    if (!audit_open(cfg->audit_log, &err)) {
+        vs_error("%s", err.message);
+        return 1;
+    }
+    for (size_t i = 0; i < cfg->nlisten; i++) {
+        int fd = listen_tcp(&cfg->listen[i]);
+        if (fd < 0)
+            return 1;
+        fds[nfds++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+    }
+    size_t ntcp = nfds;
+    int ufd = listen_unix(cfg);
+    if (ufd < 0)
+        return 1;
+    fds[nfds++] = (struct pollfd){ .fd = ufd, .events = POLLIN };
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);   /* before any thread: they inherit it */
+    sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    fds[nfds++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+    vs_info("serving as %s on %zu TCP address%s and %s", agent.settings->spn ? agent.settings->spn
+            : agent.host, ntcp, ntcp == 1 ? "" : "es", socket_path);
+    notify_systemd("READY=1");
+
+    while (!agent.stopping) {
+        if (poll(fds, nfds, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            vs_error("poll: %s", strerror(errno));
+            break;
+        }
+        for (size_t i = 0; i < nfds - 1; i++)
+            if (fds[i].revents & POLLIN)
+                accept_one(fds[i].fd, i == ntcp);
+        if (fds[nfds - 1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGHUP)
+                    reload(path);
+                else
+                    agent.stopping = true;
+            }
+        }
+    }
+    notify_systemd("STOPPING=1");
+    vs_info("stopping: closing connections");
+    for (size_t i = 0; i < nfds - 1; i++)
+        close(fds[i].fd);
+    unlink(socket_path);
+    pthread_mutex_lock(&agent.lock);
+    for (struct conn *o = agent.conns; o; o = o->next)
+        shutdown(o->fd, SHUT_RDWR);
+    pthread_mutex_unlock(&agent.lock);
+    for (int i = 0; i < 100; i++) {
+        pthread_mutex_lock(&agent.lock);
+        int left = agent.nconns;
+        pthread_mutex_unlock(&agent.lock);
+        if (left == 0)
+            break;
+        usleep(50000);
+    }
+    audit_close();
+    vs_info("stopped");
+    return 0;
+}
