@@ -86,6 +86,10 @@ domxml_parse(const char *xml, size_t len, struct domxml_info *out, struct vs_err
         xmlFreeDoc(doc);
         return false;
     }
+    copy_prop(root, "type", out->virt_type, sizeof out->virt_type);
+    n = child(child(root, "os"), "type");
+    copy_prop(n, "arch", out->arch, sizeof out->arch);
+    copy_prop(n, "machine", out->machine, sizeof out->machine);
     n = child(root, "name");
     if (n) {
         xmlChar *v = xmlNodeGetContent(n);

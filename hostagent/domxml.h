@@ -35,6 +35,9 @@ struct domxml_disk {
 
 struct domxml_info {
     char name[256];
+    char virt_type[16];     /* <domain type=...>: kvm, qemu */
+    char arch[32];          /* <os><type arch=...> */
+    char machine[64];       /* <os><type machine=...> */
     uint64_t memory_bytes;
     unsigned vcpus;
     char *cpu_xml;          /* the <cpu> element as text, or NULL; free with domxml_free */

@@ -273,6 +273,18 @@ do_list(struct request_ctx *r)
     reply_send(r, &w, VS_OK, NULL);
 }
 
+/* The audit record says why, not only which checks failed. */
+static void
+audit_detail(struct request_ctx *r, const struct report *rep, const char *summary)
+{
+    for (size_t i = 0; i < rep->n; i++)
+        if (!rep->lines[i].pass) {
+            snprintf(r->message, sizeof r->message, "%s; %s: %s", summary, rep->lines[i].name,
+                     rep->lines[i].text);
+            return;
+        }
+}
+
 /* ---- check: the destination's half ------------------------------------------------------ */
 
 static void
@@ -355,6 +367,7 @@ do_check_destination(struct request_ctx *r)
     report_to_message(rep, &w);
     report_summary(rep, summary, sizeof summary);
     reply_send(r, &w, report_result(rep), report_result(rep) == VS_OK ? NULL : summary);
+    audit_detail(r, rep, summary);
     free(rep);
 }
 
@@ -535,6 +548,7 @@ do_check(struct request_ctx *r)
     report_to_message(rep, &w);
     report_summary(rep, summary, sizeof summary);
     reply_send(r, &w, report_result(rep), report_result(rep) == VS_OK ? NULL : summary);
+    audit_detail(r, rep, summary);
     free(rep);
 }
 

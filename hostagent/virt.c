@@ -214,7 +214,12 @@ virt_check_destination(const char *uri, const char *host, const struct domxml_in
     }
 
     if (vm->cpu_xml != NULL) {
-        int rc = virConnectCompareHypervisorCPU(c, NULL, NULL, NULL, NULL, vm->cpu_xml, 0);
+        /* against what this host's hypervisor can give a VM of this type
+         * (TCG's "qemu" is not KVM's "kvm"), not against the host's CPU */
+        int rc = virConnectCompareHypervisorCPU(c, NULL, vm->arch[0] ? vm->arch : NULL,
+                                                vm->machine[0] ? vm->machine : NULL,
+                                                vm->virt_type[0] ? vm->virt_type : NULL,
+                                                vm->cpu_xml, 0);
         switch (rc) {
         case VIR_CPU_COMPARE_IDENTICAL:
         case VIR_CPU_COMPARE_SUPERSET:

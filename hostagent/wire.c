@@ -321,9 +321,8 @@ wire_recv_message(struct wire *w, struct vsm_message *m, void **buf, long long d
         enum krb_unwrap_status st = krb_unwrap(w->ctx, f.payload, f.len, buf, &len, &confidential,
                                                err);
         if (st != KRB_UNWRAP_OK) {
-            vs_error_prefix(err, "a message from %s could not be trusted (%s); the connection "
-                            "is dropped", w->peer_name, krb_unwrap_status_text(st));
-            err->code = VS_ERR_PROTOCOL;
+            vs_error_set(err, VS_ERR_PROTOCOL, "a message from %s could not be trusted (%s); the "
+                         "connection is dropped", w->peer_name, krb_unwrap_status_text(st));
             return -1;
         }
         if (w->confidential && !confidential) {

@@ -48,6 +48,11 @@ vm_xml() {   # vm_xml NAME MEM GUESTDIR
   </os>
   <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
   <features><acpi/><apic/></features>
+  <metadata>
+    <vsm:vm xmlns:vsm='https://vsmigrate.org/xmlns/vm/1'>
+      <vsm:disk target='vda' url='smb://fs.$LAB_DNS/vms/$name/$name.raw'/>
+    </vsm:vm>
+  </metadata>
   <clock offset='utc'/>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>

@@ -1,0 +1,22 @@
+# Shared by the agent tests: vsmigrated on the lab's hosts and the vsmigrate
+# CLI on ws. Source after lab-common.sh and lab_up_or_bail.
+cli=${VSM_BUILDDIR:-$top/_build/main}/hostagent/vsmigrate
+daemon=${VSM_BUILDDIR:-$top/_build/main}/hostagent/vsmigrated
+[ -x "$cli" ] && [ -x "$daemon" ] || tap_bail "vsmigrate or vsmigrated is not built: run tests/run (or make)"
+
+# agents_up: every host's agent with the lab's default configuration
+agents_up() {
+    for h in hosta hostb hostc; do
+        "$lab" agent stop "$h" && "$lab" agent defaults "$h" && "$lab" agent start "$h" ||
+            tap_bail "vsmigrated did not start on $h: $(tail -5 "$("$lab" path "$h" log)/vsmigrated.log")"
+    done
+}
+# vsm NODE ARGS...: the CLI on NODE (with NODE's tickets)
+vsm() { local node=$1; shift; timeout 120 "$lab" exec "$node" -- "$cli" "$@"; }
+audit_log() { echo "$("$lab" path "$1" log)/audit.jsonl"; }
+agent_conf() { echo "$("$lab" path "$1" dir)/vsmigrate/vsmigrated.conf"; }
+# audit_has HOST JQ-FILTER: some record of HOST's audit log matches
+audit_has() { jq -e "select($2)" "$(audit_log "$1")" >/dev/null 2>&1; }
+# check_json JSON NAME: "pass" or "fail" for the named check
+check_of() { printf '%s' "$1" | jq -r --arg n "$2" '.checks[] | select(.name == $n) | if .pass then "pass" else "fail" end'; }
+reason_of() { printf '%s' "$1" | jq -r --arg n "$2" '.checks[] | select(.name == $n) | .reason'; }

@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Misbehaving clients of vsmigrated, for tests/integration/61-agent-robustness.t.
+
+Each subcommand does one bad thing to HOST:PORT and prints one JSON line with
+what the daemon did about it. The frame and message layouts are those of
+docs/protocol.md, written here independently of the C code.
+
+  garbage HOST PORT                 random bytes before authentication
+  oversized HOST PORT               a token frame that announces 10 MiB
+  truncated HOST PORT               half a frame, then the client goes away
+  slowloris HOST PORT               one byte a second
+  idle HOST PORT N HOLD             N connections that say nothing, held HOLD s
+  sealed-garbage HOST PORT SPN      authenticate, then a sealed frame of noise
+  replay HOST PORT SPN              authenticate, send a request twice
+  token-after-auth HOST PORT SPN    authenticate, then another token frame
+"""
+import json
+import os
+import resource
+import socket
+import struct
+import sys
+import time
+
+TOKEN, SEALED, ERROR = 1, 2, 3
+
+
+def frame(ftype, payload):
+    return b"VM" + bytes([1, ftype]) + struct.pack(">I", len(payload)) + payload
+
+
+def connect(host, port):
+    s = socket.create_connection((host, int(port)), timeout=30)
+    return s
+
+
+def read_exact(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def read_frame(s):
+    hdr = read_exact(s, 8)
+    if hdr is None:
+        return None, None
+    if hdr[:2] != b"VM":
+        raise ValueError("bad magic from the server")
+    (n,) = struct.unpack(">I", hdr[4:])
+    return hdr[3], read_exact(s, n)
+
+
+def wait_closed(s, limit):
+    """Seconds until the server closes (EOF or reset), or None."""
+    start = time.monotonic()
+    s.settimeout(limit)
+    try:
+        while True:
+            if not s.recv(65536):
+                return time.monotonic() - start
+    except (ConnectionResetError, BrokenPipeError):
+        return time.monotonic() - start
+    except socket.timeout:
+        return None
+
+
+def request(rid, action):
+    fields = struct.pack(">HI", 1, len(action)) + action.encode()
+    return bytes([1, 0]) + struct.pack(">HI", 1, rid) + fields
+
+
+def authenticate(host, port, spn):
+    import gssapi
+
+    flags = (gssapi.RequirementFlag.mutual_authentication | gssapi.RequirementFlag.replay_detection
+             | gssapi.RequirementFlag.out_of_sequence_detection | gssapi.RequirementFlag.integrity
+             | gssapi.RequirementFlag.confidentiality)
+    name = gssapi.Name(spn, gssapi.NameType.kerberos_principal)
+    ctx = gssapi.SecurityContext(name=name, usage="initiate", flags=flags,
+                                 mech=gssapi.MechType.kerberos)
+    s = connect(host, port)
+    tok = ctx.step()
+    while True:
+        if tok:
+            s.sendall(frame(TOKEN, tok))
+        if ctx.complete:
+            break
+        ftype, payload = read_frame(s)
+        if ftype != TOKEN:
+            raise RuntimeError("refused during authentication: %r" % payload)
+        tok = ctx.step(payload)
+    return s, ctx
+
+
+def refusal(s):
+    """The server's ERROR frame text, if one comes before it closes."""
+    try:
+        s.settimeout(10)
+        ftype, payload = read_frame(s)
+    except (ConnectionResetError, socket.timeout, ValueError):
+        return None
+    if ftype == ERROR:
+        return payload.decode("utf-8", "replace")
+    return None
+
+
+def main():
+    cmd, host, port = sys.argv[1], sys.argv[2], sys.argv[3]
+    out = {"case": cmd}
+    if cmd == "garbage":
+        s = connect(host, port)
+        s.sendall(os.urandom(64) + b"GET / HTTP/1.0\r\n\r\n")
+        out["closed_after_s"] = wait_closed(s, 15)
+    elif cmd == "oversized":
+        s = connect(host, port)
+        s.sendall(b"VM" + bytes([1, TOKEN]) + struct.pack(">I", 10 * 1024 * 1024) + b"x" * 1000)
+        out["closed_after_s"] = wait_closed(s, 15)
+    elif cmd == "truncated":
+        s = connect(host, port)
+        s.sendall(frame(TOKEN, b"y" * 100)[:50])
+        s.close()
+        out["sent"] = True
+    elif cmd == "slowloris":
+        s = connect(host, port)
+        start = time.monotonic()
+        payload = frame(TOKEN, b"z" * 200)
+        closed = None
+        for b in payload:
+            try:
+                s.sendall(bytes([b]))
+            except (BrokenPipeError, ConnectionResetError):
+                closed = time.monotonic() - start
+                break
+            s.settimeout(1.0)
+            try:
+                if not s.recv(1):
+                    closed = time.monotonic() - start
+                    break
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                closed = time.monotonic() - start
+                break
+            if time.monotonic() - start > 60:
+                break
+        out["closed_after_s"] = closed
+    elif cmd == "idle":
+        n, hold = int(sys.argv[4]), float(sys.argv[5])
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 100)), hard))
+        socks, failed = [], 0
+        for _ in range(n):
+            try:
+                socks.append(socket.create_connection((host, int(port)), timeout=10))
+            except OSError:
+                failed += 1
+        print("opened %d" % len(socks), flush=True)
+        time.sleep(hold)
+        closed = 0
+        for s in socks:
+            s.setblocking(False)
+            try:
+                if s.recv(1) == b"":
+                    closed += 1
+            except BlockingIOError:
+                pass
+            except ConnectionResetError:
+                closed += 1
+        out.update(opened=len(socks), failed=failed, closed_by_server=closed)
+    elif cmd in ("sealed-garbage", "replay", "token-after-auth"):
+        spn = sys.argv[4]
+        s, ctx = authenticate(host, port, spn)
+        out["authenticated"] = True
+        if cmd == "sealed-garbage":
+            s.sendall(frame(SEALED, os.urandom(200)))
+        elif cmd == "token-after-auth":
+            s.sendall(frame(TOKEN, b"\x60" + os.urandom(50)))
+        else:
+            wrapped = ctx.wrap(request(1, "status"), True).message
+            s.sendall(frame(SEALED, wrapped))
+            ftype, payload = read_frame(s)
+            reply = ctx.unwrap(payload).message if ftype == SEALED else b""
+            out["first_reply_kind"] = reply[0] if reply else None
+            s.sendall(frame(SEALED, wrapped))   # the same bytes again
+        out["refusal"] = refusal(s)
+        out["closed_after_s"] = wait_closed(s, 15)
+    else:
+        sys.exit("unknown case %s" % cmd)
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()
