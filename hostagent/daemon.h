@@ -67,7 +67,6 @@ struct agent {
 
 extern struct agent agent;
 
-struct settings *settings_get(void);
 void settings_put(struct settings *s);
 
 /* Serve one connection (its own thread); frees c. */

@@ -273,16 +273,25 @@ do_list(struct request_ctx *r)
     reply_send(r, &w, VS_OK, NULL);
 }
 
-/* The audit record says why, not only which checks failed. */
+/* Send a report as the reply, and free it. The audit record says why, not
+ * only which checks failed: the first failure's reason goes with it. */
 static void
-audit_detail(struct request_ctx *r, const struct report *rep, const char *summary)
+reply_report(struct request_ctx *r, struct report *rep)
 {
+    struct vs_writer w;
+    char summary[512];
+
+    reply_begin(r, &w);
+    report_to_message(rep, &w);
+    report_summary(rep, summary, sizeof summary);
+    reply_send(r, &w, report_result(rep), report_result(rep) == VS_OK ? NULL : summary);
     for (size_t i = 0; i < rep->n; i++)
         if (!rep->lines[i].pass) {
             snprintf(r->message, sizeof r->message, "%s; %s: %s", summary, rep->lines[i].name,
                      rep->lines[i].text);
-            return;
+            break;
         }
+    free(rep);
 }
 
 /* ---- check: the destination's half ------------------------------------------------------ */
@@ -311,9 +320,8 @@ do_check_destination(struct request_ctx *r)
     const struct agent_config *c = r->s->cfg;
     struct domxml_info vm;
     struct report *rep;
-    struct vs_writer w;
     struct vs_error err;
-    char *xml, summary[512];
+    char *xml;
 
     vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
     vsm_message_text(r->req, VSM_TAG_FROM, r->from, sizeof r->from);
@@ -363,12 +371,7 @@ do_check_destination(struct request_ctx *r)
     }
     slot_line(rep, c);
     domxml_free(&vm);
-    reply_begin(r, &w);
-    report_to_message(rep, &w);
-    report_summary(rep, summary, sizeof summary);
-    reply_send(r, &w, report_result(rep), report_result(rep) == VS_OK ? NULL : summary);
-    audit_detail(r, rep, summary);
-    free(rep);
+    reply_report(r, rep);
 }
 
 /* ---- check: the source's half ----------------------------------------------------------- */
@@ -500,9 +503,8 @@ do_check(struct request_ctx *r)
     const struct agent_config *c = r->s->cfg;
     struct domxml_info vm;
     struct report *rep;
-    struct vs_writer w;
     struct vs_error err;
-    char *xml = NULL, state[32], summary[512];
+    char *xml = NULL, state[32];
 
     vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
     vsm_message_text(r->req, VSM_TAG_TO, r->to, sizeof r->to);
@@ -544,12 +546,7 @@ do_check(struct request_ctx *r)
         domxml_free(&vm);
     }
     free(xml);
-    reply_begin(r, &w);
-    report_to_message(rep, &w);
-    report_summary(rep, summary, sizeof summary);
-    reply_send(r, &w, report_result(rep), report_result(rep) == VS_OK ? NULL : summary);
-    audit_detail(r, rep, summary);
-    free(rep);
+    reply_report(r, rep);
 }
 
 /* ---- move and cancel ------------------------------------------------------------------------ */

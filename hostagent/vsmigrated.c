@@ -35,17 +35,6 @@ struct agent agent = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ---- settings ------------------------------------------------------------------ */
 
-struct settings *
-settings_get(void)
-{
-    struct settings *s;
-    pthread_mutex_lock(&agent.lock);
-    s = agent.settings;
-    s->refs++;
-    pthread_mutex_unlock(&agent.lock);
-    return s;
-}
-
 static void
 settings_free(struct settings *s)
 {

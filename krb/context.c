@@ -314,6 +314,30 @@ acquire_own(struct krb_context *ctx, struct vs_error *err)
     return true;
 }
 
+/* A new initiating context toward target; the caller picks its credential. */
+static struct krb_context *
+initiator_new(const char *target, struct vs_error *err)
+{
+    struct krb_context *ctx = calloc(1, sizeof *ctx);
+
+    if (ctx == NULL) {
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    ctx->gss = GSS_C_NO_CONTEXT;
+    ctx->delegated = GSS_C_NO_CREDENTIAL;
+    ctx->own = GSS_C_NO_CREDENTIAL;
+    ctx->host = GSS_C_NO_CREDENTIAL;
+    ctx->target_text = strdup(target);
+    if (ctx->target_text == NULL || !krb_import_principal(target, &ctx->target, err)) {
+        if (ctx->target_text == NULL)
+            vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        krb_context_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 bool
 krb_initiate_begin(const char *target, struct krb_context *proxy, struct krb_context **out,
                    struct vs_error *err)
@@ -328,22 +352,9 @@ krb_initiate_begin(const char *target, struct krb_context *proxy, struct krb_con
                      "complete, or this host's credential is accept-only");
         return false;
     }
-    ctx = calloc(1, sizeof *ctx);
-    if (ctx == NULL) {
-        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+    if ((ctx = initiator_new(target, err)) == NULL)
         return false;
-    }
-    ctx->gss = GSS_C_NO_CONTEXT;
-    ctx->delegated = GSS_C_NO_CREDENTIAL;
-    ctx->own = GSS_C_NO_CREDENTIAL;
     ctx->proxy = proxy;
-    ctx->target_text = strdup(target);
-    if (ctx->target_text == NULL || !krb_import_principal(target, &ctx->target, err)) {
-        if (ctx->target_text == NULL)
-            vs_error_set(err, VS_ERR_NOMEM, "out of memory");
-        krb_context_free(ctx);
-        return false;
-    }
     if (proxy == NULL && !acquire_own(ctx, err)) {
         krb_context_free(ctx);
         return false;
@@ -359,23 +370,10 @@ krb_initiate_as_host(const char *target, struct krb_acceptor *acc, struct krb_co
     struct krb_context *ctx;
 
     *out = NULL;
-    ctx = calloc(1, sizeof *ctx);
-    if (ctx == NULL) {
-        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+    if ((ctx = initiator_new(target, err)) == NULL)
         return false;
-    }
-    ctx->gss = GSS_C_NO_CONTEXT;
-    ctx->delegated = GSS_C_NO_CREDENTIAL;
-    ctx->own = GSS_C_NO_CREDENTIAL;
     ctx->host = acc->cred;
     ctx->host_acceptor = acc;
-    ctx->target_text = strdup(target);
-    if (ctx->target_text == NULL || !krb_import_principal(target, &ctx->target, err)) {
-        if (ctx->target_text == NULL)
-            vs_error_set(err, VS_ERR_NOMEM, "out of memory");
-        krb_context_free(ctx);
-        return false;
-    }
     *out = ctx;
     return true;
 }
