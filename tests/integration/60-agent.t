@@ -81,6 +81,26 @@ tap_check "with hosta back in the list and reloaded, the check passes again" tes
 tap_check "the daemon on hostb is the same process throughout (reload, not restart)" \
     bash -c "grep -c 'serving as' '$("$lab" path hostb log)/vsmigrated.log' | grep -qx 1"
 
+# ---- per-VM authorisation: the file server's ACL decides ----------------------------------------------
+# mallory allowed by name on hosta and hostb, but without any right on the
+# share: the check says the file server does not let mallory modify the VM.
+for h in hosta hostb; do
+    cp "$(agent_conf $h)" "$(agent_conf $h).orig"
+    printf '[auth]\nallowed_users = mallory@LAB.TEST\n' >>"$(agent_conf $h)"
+    "$lab" agent reload "$h"
+done
+sleep 1
+"$lab" kinit ws mallory
+r=$(vsm ws check "$vm" --from hosta --to hostb --json); rc=$?
+tap_diag "mallory, allowed by name: $(reason_of "$r" "share access")"
+tap_check "an admin the hosts allow but the share does not: 'share access' fails, as the file server said" \
+    bash -c "[ $rc -eq 1 ] && [ '$(check_of "$r" "share access")' = fail ] && printf '%s' \"\$1\" | grep -q 'the file server does not let mallory@LAB.TEST modify smb://fs.lab.test/vms/$vm'" _ "$(reason_of "$r" "share access")"
+tap_check "... in hosta's audit log with that reason" \
+    audit_has hosta '.user == "mallory@LAB.TEST" and .action == "check" and (.message | contains("share access: the file server does not let"))'
+for h in hosta hostb; do cp "$(agent_conf $h).orig" "$(agent_conf $h)"; "$lab" agent reload "$h"; done
+sleep 1
+"$lab" kinit ws admin
+
 # ---- local socket, other commands ----------------------------------------------------------------
 r=$(vsm hosta list --json)
 tap_check "list on hosta over the unix socket (root): $vm running" test "$(json_get "$r" '.vms[] | select(.name=="web01") | .state')" = running
