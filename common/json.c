@@ -1,6 +1,8 @@
 /* vsmigrate: writing JSON text. */
 #include <config.h>
 
+#include <string.h>
+
 #include "json.h"
 
 void
@@ -27,4 +29,35 @@ json_write_string(FILE *f, const char *s)
         }
     }
     fputc('"', f);
+}
+
+const char *
+json_field(const char *json, const char *key, char *out, size_t len)
+{
+    char pat[64];
+    const char *p;
+    size_t n = 0;
+
+    if (len == 0)
+        return NULL;
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    p = strstr(json, pat);
+    if (p == NULL)
+        return NULL;
+    p += strlen(pat);
+    if (*p == '"') {
+        for (p++; *p && *p != '"' && n + 1 < len; p++) {
+            if (*p == '\\' && p[1]) {
+                p++;
+                out[n++] = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
+                continue;
+            }
+            out[n++] = *p;
+        }
+    } else {
+        while (*p && *p != ',' && *p != '}' && n + 1 < len)
+            out[n++] = *p++;
+    }
+    out[n] = '\0';
+    return out;
 }

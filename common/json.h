@@ -1,14 +1,22 @@
-/* vsmigrate: writing JSON text (audit records, --json output).
+/* vsmigrate: writing JSON text (audit records, --json output), and reading
+ * a field back from the one-line replies of vsmigrate's own local tools
+ * (the disk export's control socket, vsmigrate-disk probe).
  *
- * Only writing: vsmigrate never parses JSON from the network. */
+ * Never for network input: nothing here is a general JSON parser. */
 #ifndef VSM_COMMON_JSON_H
 #define VSM_COMMON_JSON_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 /* s as a JSON string, quotes included; NULL is written as null. Bytes
  * below 0x20 and DEL are escaped; other bytes pass as they are (the
  * callers' text is UTF-8 already, checked where it came from). */
 void json_write_string(FILE *f, const char *s);
+
+/* The value of "key": in a flat one-line object written by json_write_string
+ * (a string, unescaped; or a bare number or word), into out (truncated to
+ * len). NULL when the key is absent. */
+const char *json_field(const char *json, const char *key, char *out, size_t len);
 
 #endif

@@ -12,7 +12,7 @@ agent_open(struct wire *w, const struct agent_target *t, struct krb_context *pro
            struct krb_acceptor *as_host, enum agent_open_stage *stage, struct vs_error *err)
 {
     struct krb_context *ctx = NULL;
-    char *spn = NULL, name[300];
+    char *spn = NULL;
     void *first = NULL;
     size_t firstlen = 0;
     bool done = false, ok;
@@ -38,8 +38,7 @@ agent_open(struct wire *w, const struct agent_target *t, struct krb_context *pro
         krb_context_free(ctx);
         return false;
     }
-    snprintf(name, sizeof name, "%s", t->host);
-    wire_init(w, fd, name);
+    wire_init(w, fd, t->host);
     w->confidential = t->confidential;
     *stage = AGENT_STAGE_HANDSHAKE;
     if (!wire_handshake_initiate(w, ctx, first, firstlen, done, t->timeout_ms, err)) {
@@ -94,9 +93,9 @@ agent_call(struct wire *w, struct vs_writer *req,
         if (rc < 0)
             return false;
         if (reply->id != id || reply->kind == VSM_MSG_REQUEST) {
-            vs_error_set(err, VS_ERR_PROTOCOL, "%s answered request %u with a %s for request %u",
-                         w->peer_name, id, reply->kind == VSM_MSG_REQUEST ? "request" : "message",
-                         reply->id);
+            vs_error_set(err, VS_ERR_PROTOCOL, "%s answered request %u with a %s for request %u: "
+                         "run the same vsmigrate version on both sides", w->peer_name, id,
+                         reply->kind == VSM_MSG_REQUEST ? "request" : "message", reply->id);
             free(*buf);
             *buf = NULL;
             return false;

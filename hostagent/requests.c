@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "hostagent/client.h"
 #include "hostagent/daemon.h"
@@ -157,25 +158,6 @@ run_tool(const struct settings *s, char *const argv[], char *out, size_t outlen,
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* The "error" string of the probe's one-line JSON. */
-static void
-json_error_of(const char *json, char *out, size_t len)
-{
-    const char *p = strstr(json, "\"error\":\"");
-    size_t n = 0;
-
-    if (p == NULL) {
-        snprintf(out, len, "no reason given");
-        return;
-    }
-    for (p += 9; *p && *p != '"' && n + 1 < len; p++) {
-        if (*p == '\\' && p[1])
-            p++;
-        out[n++] = *p;
-    }
-    out[n] = '\0';
-}
-
 /* Can credentials open url? ccache, or keytab + principal. */
 static bool
 probe_disk(const struct settings *s, const char *url, const char *ccache, const char *principal,
@@ -204,8 +186,8 @@ probe_disk(const struct settings *s, const char *url, const char *ccache, const 
     rc = run_tool(s, (char *const *)argv, out, sizeof out, why, whylen);
     if (rc == 0 && strstr(out, "\"ok\":true"))
         return true;
-    if (rc >= 0)
-        json_error_of(out, why, whylen);
+    if (rc >= 0 && json_field(out, "error", why, whylen) == NULL)
+        snprintf(why, whylen, "%s exited with status %d and gave no reason", s->cfg->disk_tool, rc);
     return false;
 }
 
@@ -541,6 +523,13 @@ do_check(struct request_ctx *r)
             report_add(rep, "outgoing", false, VS_ERR_DENIED, "outgoing migrations are turned "
                        "off on %s: set outgoing = yes in [migration] of its vsmigrated.conf",
                        agent.host);
+        /* deny by default: a host sends VMs only to hosts it names */
+        if (agent_config_is_peer(c, r->to))
+            report_add(rep, "peer", true, VS_OK, "%s is one of %s's peers", r->to, agent.host);
+        else
+            report_add(rep, "peer", false, VS_ERR_DENIED, "%s is not one of %s's peers: add its "
+                       "FQDN to peers in [auth] of %s's vsmigrated.conf and reload", r->to,
+                       agent.host, agent.host);
         share_access_line(r, &vm, rep);
         destination_lines(r, xml, rep);
         domxml_free(&vm);

@@ -106,56 +106,51 @@ open_connection(const struct options *o, const char *host, struct wire *w, struc
     return agent_open(w, &t, NULL, NULL, &stage, err);
 }
 
-/* "name\tvalue" items of a reply, in order */
-static size_t
-items(const struct vsm_message *m, char names[][128], char values[][2048], size_t max)
+/* Split the ITEM field f ("name\tvalue"); false for any other field. */
+static bool
+item_of(const struct vsm_field *f, char *name, size_t namelen, char *value, size_t valuelen)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < m->n && n < max; i++) {
-        const struct vsm_field *f = &m->fields[i];
-        if (f->tag != VSM_TAG_ITEM)
-            continue;
-        const char *tab = memchr(f->text, '\t', f->len);
-        size_t nl = tab ? (size_t)(tab - (const char *)f->text) : f->len;
-        snprintf(names[n], 128, "%.*s", (int)nl, (const char *)f->text);
-        snprintf(values[n], 2048, "%.*s", tab ? (int)(f->len - nl - 1) : 0, tab ? tab + 1 : "");
-        n++;
-    }
-    return n;
+    if (f->tag != VSM_TAG_ITEM)
+        return false;
+    const char *text = (const char *)f->text, *tab = memchr(text, '\t', f->len);
+    int nl = tab ? (int)(tab - text) : (int)f->len;
+    snprintf(name, namelen, "%.*s", nl, text);
+    snprintf(value, valuelen, "%.*s", tab ? (int)f->len - nl - 1 : 0, tab ? tab + 1 : "");
+    return true;
 }
-
-#define ITEMS_MAX 512
 
 static int
 show_status(const struct options *o, const struct vsm_message *m)
 {
-    static char names[ITEMS_MAX][128], values[ITEMS_MAX][2048];
-    size_t n = items(m, names, values, ITEMS_MAX);
+    char name[128], value[2048];
+    bool first = true;
 
-    if (o->json) {
-        bool first_job = true;
-        printf("{");
-        for (size_t i = 0, k = 0; i < n; i++) {
-            if (strcmp(names[i], "job") == 0)
-                continue;
-            printf("%s", k++ ? "," : "");
-            json_write_string(stdout, names[i]);
-            putchar(':');
-            json_write_string(stdout, values[i]);
-        }
-        printf(",\"job_list\":[");
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(names[i], "job") != 0)
-                continue;
-            printf("%s", first_job ? "" : ",");
-            first_job = false;
-            json_write_string(stdout, values[i]);
-        }
-        printf("]}\n");
-    } else {
-        for (size_t i = 0; i < n; i++)
-            printf("%-18s %s\n", names[i], values[i]);
+    if (!o->json) {
+        for (size_t i = 0; i < m->n; i++)
+            if (item_of(&m->fields[i], name, sizeof name, value, sizeof value))
+                printf("%-18s %s\n", name, value);
+        return EXIT_OK;
     }
+    printf("{");
+    for (size_t i = 0; i < m->n; i++) {
+        if (!item_of(&m->fields[i], name, sizeof name, value, sizeof value) || strcmp(name, "job") == 0)
+            continue;
+        printf("%s", first ? "" : ",");
+        first = false;
+        json_write_string(stdout, name);
+        putchar(':');
+        json_write_string(stdout, value);
+    }
+    printf(",\"job_list\":[");
+    first = true;
+    for (size_t i = 0; i < m->n; i++) {
+        if (!item_of(&m->fields[i], name, sizeof name, value, sizeof value) || strcmp(name, "job") != 0)
+            continue;
+        printf("%s", first ? "" : ",");
+        first = false;
+        json_write_string(stdout, value);
+    }
+    printf("]}\n");
     return EXIT_OK;
 }
 
@@ -176,36 +171,39 @@ kv(const char *text, const char *key, char *out, size_t len)
 static int
 show_list(const struct options *o, const struct vsm_message *m, const char *host)
 {
-    static char names[ITEMS_MAX][128], values[ITEMS_MAX][2048];
-    size_t n = items(m, names, values, ITEMS_MAX);
-    char state[32], mem[32], cpus[16];
+    char name[128], value[2048], state[32], mem[32], cpus[16];
+    size_t n = 0;
 
     if (o->json) {
         printf("{\"host\":");
         json_write_string(stdout, host ? host : "local");
         printf(",\"vms\":[");
-        for (size_t i = 0; i < n; i++) {
-            kv(values[i], "state", state, sizeof state);
-            kv(values[i], "memory_mib", mem, sizeof mem);
-            kv(values[i], "vcpus", cpus, sizeof cpus);
-            printf("%s{\"name\":", i ? "," : "");
-            json_write_string(stdout, names[i]);
-            printf(",\"state\":");
-            json_write_string(stdout, state);
-            printf(",\"memory_mib\":%s,\"vcpus\":%s}", mem[0] ? mem : "0", cpus[0] ? cpus : "0");
-        }
-        printf("]}\n");
     } else {
         printf("%-32s %-12s %10s %5s\n", "NAME", "STATE", "MEMORY", "VCPUS");
-        for (size_t i = 0; i < n; i++) {
-            kv(values[i], "state", state, sizeof state);
-            kv(values[i], "memory_mib", mem, sizeof mem);
-            kv(values[i], "vcpus", cpus, sizeof cpus);
-            printf("%-32s %-12s %6s MiB %5s\n", names[i], state, mem, cpus);
-        }
-        if (n == 0)
-            printf("(no VMs)\n");
     }
+    for (size_t i = 0; i < m->n; i++) {
+        if (!item_of(&m->fields[i], name, sizeof name, value, sizeof value))
+            continue;
+        kv(value, "state", state, sizeof state);
+        kv(value, "memory_mib", mem, sizeof mem);
+        kv(value, "vcpus", cpus, sizeof cpus);
+        if (o->json) {
+            printf("%s{\"name\":", n ? "," : "");
+            json_write_string(stdout, name);
+            printf(",\"state\":");
+            json_write_string(stdout, state);
+            /* numbers as numbers: whatever the host sent, only digits reach the JSON */
+            printf(",\"memory_mib\":%llu,\"vcpus\":%llu}", strtoull(mem, NULL, 10),
+                   strtoull(cpus, NULL, 10));
+        } else {
+            printf("%-32s %-12s %6s MiB %5s\n", name, state, mem, cpus);
+        }
+        n++;
+    }
+    if (o->json)
+        printf("]}\n");
+    else if (n == 0)
+        printf("(no VMs)\n");
     return EXIT_OK;
 }
 

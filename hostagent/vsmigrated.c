@@ -398,8 +398,6 @@ reload(const char *path)
         vs_warn("spn changed to %s: this host's name in audit records changes after a restart",
                 s->spn);
     vs_log_set_level((enum vs_log_level)s->cfg->log_level);
-    s->policy.host = agent.host;
-    s->policy.realm = agent.realm;
     if (!audit_open(s->cfg->audit_log, &(struct vs_error){ 0 }))
         vs_warn("the audit log %s cannot be opened; records go to syslog only", s->cfg->audit_log);
     pthread_mutex_lock(&agent.lock);
@@ -459,9 +457,7 @@ main(int argc, char **argv)
                  "again)", path, path);
         return 2;
     }
-    learn_identity(agent.settings);
-    agent.settings->policy.host = agent.host;
-    agent.settings->policy.realm = agent.realm;
+    learn_identity(agent.settings);   /* fills agent.host and agent.realm, which policy points at */
     if (!level_override)
         vs_log_set_level((enum vs_log_level)agent.settings->cfg->log_level);
     if (check_only) {

@@ -159,8 +159,7 @@ refusal_text(const struct vsm_frame *f, char *buf, size_t len)
 {
     size_t n = f->len < len - 1 ? f->len : len - 1;
     for (size_t i = 0; i < n; i++)
-        buf[i] = (f->payload[i] >= 0x20 && f->payload[i] != 0x7f) || f->payload[i] >= 0x80
-                     ? (char)f->payload[i] : '?';
+        buf[i] = f->payload[i] >= 0x20 && f->payload[i] != 0x7f ? (char)f->payload[i] : '?';
     buf[n] = '\0';
 }
 

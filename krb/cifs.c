@@ -17,19 +17,18 @@
 #include <gssapi/gssapi_krb5.h>
 #include <krb5/krb5.h>
 
+#include "common/ccdir.h"
 #include "krb/krb.h"
 #include "krb/internal.h"
 
 struct krb_ccache_file {
-    char *dir;
-    char *path;
-    char *name;   /* FILE:path */
+    struct vs_ccache_dir d;
 };
 
 const char *
 krb_ccache_file_name(const struct krb_ccache_file *cc)
 {
-    return cc->name;
+    return cc->d.name;
 }
 
 void
@@ -37,13 +36,7 @@ krb_ccache_file_remove(struct krb_ccache_file *cc)
 {
     if (cc == NULL)
         return;
-    if (cc->path)
-        unlink(cc->path);
-    if (cc->dir)
-        rmdir(cc->dir);
-    free(cc->dir);
-    free(cc->path);
-    free(cc->name);
+    vs_ccache_dir_remove(&cc->d);
     free(cc);
 }
 
@@ -112,25 +105,16 @@ krb_cifs_ccache_create(struct krb_context *accepted, const char *cifs_principal,
     have_creds = true;
 
     cc = calloc(1, sizeof *cc);
-    if (cc == NULL || asprintf(&cc->dir, "%s/vsm-cifs-XXXXXX", parent_dir) < 0) {
+    if (cc == NULL) {
         vs_error_set(err, VS_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if (mkdtemp(cc->dir) == NULL) {   /* mode 0700 */
-        vs_error_set(err, VS_ERR_IO, "cannot create a private directory in %s: %s (it must exist "
-                     "and be writable by this process)", parent_dir, strerror(errno));
-        free(cc->dir);
-        cc->dir = NULL;
+    if (!vs_ccache_dir_create(&cc->d, parent_dir, "vsm-cifs", err))
         goto done;
-    }
-    if (asprintf(&cc->path, "%s/ccache", cc->dir) < 0 || asprintf(&cc->name, "FILE:%s", cc->path) < 0) {
-        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if ((rc = krb5_cc_resolve(k, cc->name, &file)) != 0 ||
+    if ((rc = krb5_cc_resolve(k, cc->d.name, &file)) != 0 ||
         (rc = krb5_cc_initialize(k, file, match.client)) != 0 ||
         (rc = krb5_cc_store_cred(k, file, &creds)) != 0) {
-        vs_error_set(err, VS_ERR_IO, "cannot write the CIFS ccache %s: %s", cc->path, error_message(rc));
+        vs_error_set(err, VS_ERR_IO, "cannot write the CIFS ccache %s: %s", cc->d.path, error_message(rc));
         goto done;
     }
     ok = true;

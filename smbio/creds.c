@@ -13,6 +13,7 @@
 
 #include <krb5/krb5.h>
 
+#include "common/ccdir.h"
 #include "smbio/creds.h"
 
 struct smbio_creds {
@@ -20,9 +21,7 @@ struct smbio_creds {
     char *keytab;
     char *principal;
     unsigned lifetime_s;
-    char dir[PATH_MAX - 16];
-    char path[PATH_MAX];
-    char name[PATH_MAX + 8];   /* FILE:path */
+    struct vs_ccache_dir cc;   /* the private 0700 directory and the ccache in it */
     _Atomic time_t start, end;
     _Atomic uint64_t renewals;
 };
@@ -95,7 +94,7 @@ renew_locked(struct smbio_creds *c, struct vs_error *err)
         return false;
     }
     memset(&creds, 0, sizeof creds);
-    snprintf(tmp, sizeof tmp, "%s.new", c->path);
+    snprintf(tmp, sizeof tmp, "%s.new", c->cc.path);
     snprintf(tmpname, sizeof tmpname, "FILE:%s", tmp);
     if ((code = krb5_parse_name(k, c->principal, &p)) != 0 ||
         (code = krb5_kt_resolve(k, c->keytab, &kt)) != 0 ||
@@ -112,8 +111,8 @@ renew_locked(struct smbio_creds *c, struct vs_error *err)
         goto fail;
     krb5_cc_close(k, cc);
     cc = NULL;
-    if (rename(tmp, c->path) != 0) {
-        vs_error_set(err, VS_ERR_IO, "cannot put the new ccache in place at %s: %s", c->path, strerror(errno));
+    if (rename(tmp, c->cc.path) != 0) {
+        vs_error_set(err, VS_ERR_IO, "cannot put the new ccache in place at %s: %s", c->cc.path, strerror(errno));
         goto out;
     }
     c->start = creds.times.starttime ? creds.times.starttime : creds.times.authtime;
@@ -149,12 +148,6 @@ smbio_creds_from_keytab(const char *keytab, const char *principal, unsigned life
         vs_error_set(err, VS_ERR_INVALID, "keytab= needs principal= (a host's is 'NAME$@REALM')");
         return false;
     }
-    if (parent_dir == NULL)
-        parent_dir = getenv("RUNTIME_DIRECTORY");
-    if (parent_dir == NULL)
-        parent_dir = getenv("TMPDIR");
-    if (parent_dir == NULL)
-        parent_dir = "/tmp";
     c = calloc(1, sizeof *c);
     if (c == NULL || (c->keytab = strdup(keytab)) == NULL || (c->principal = strdup(principal)) == NULL) {
         if (c) {
@@ -166,17 +159,10 @@ smbio_creds_from_keytab(const char *keytab, const char *principal, unsigned life
     }
     pthread_mutex_init(&c->lock, NULL);
     c->lifetime_s = lifetime_s;
-    /* mkdtemp makes it 0700: nobody else can read or swap our tickets */
-    if ((size_t)snprintf(c->dir, sizeof c->dir, "%s/smbio-XXXXXX", parent_dir) >= sizeof c->dir ||
-        mkdtemp(c->dir) == NULL) {
-        vs_error_set(err, VS_ERR_IO, "cannot create a private ccache directory in %s: %s (set "
-                     "RUNTIME_DIRECTORY or TMPDIR to a writable directory)", parent_dir, strerror(errno));
-        c->dir[0] = '\0';
+    if (!vs_ccache_dir_create(&c->cc, parent_dir, "smbio", err)) {
         smbio_creds_destroy(c);
         return false;
     }
-    snprintf(c->path, sizeof c->path, "%s/ccache", c->dir);
-    snprintf(c->name, sizeof c->name, "FILE:%s", c->path);
     if (!renew_locked(c, err)) {
         smbio_creds_destroy(c);
         return false;
@@ -188,7 +174,7 @@ smbio_creds_from_keytab(const char *keytab, const char *principal, unsigned life
 const char *
 smbio_creds_ccache(const struct smbio_creds *c)
 {
-    return c->name;
+    return c->cc.name;
 }
 
 bool
@@ -229,10 +215,7 @@ smbio_creds_destroy(struct smbio_creds *c)
 {
     if (c == NULL)
         return;
-    if (c->path[0])
-        unlink(c->path);
-    if (c->dir[0])
-        rmdir(c->dir);
+    vs_ccache_dir_remove(&c->cc);
     pthread_mutex_destroy(&c->lock);
     free(c->keytab);
     free(c->principal);

@@ -112,9 +112,11 @@ open_error(const struct smbio_disk *d, int e, bool writer, struct vs_error *err)
         break;
     case EACCES:
     case EPERM:
-        vs_error_set(err, VS_ERR_DENIED, "the file server refused %s access to %s for these "
-                     "credentials: grant the host's computer account Modify on the share "
-                     "(vsmigrate-share provision)", writer ? "read-write" : "read", d->url);
+        vs_error_set(err, VS_ERR_DENIED, "the file server refused %s access to %s for %s: "
+                     "grant that account (for a host, its computer account NAME$) Modify on the "
+                     "share or the VM's folder (vsmigrate-share provision)",
+                     writer ? "read-write" : "read", d->url,
+                     d->principal ? d->principal : "these credentials");
         break;
     case EBUSY:
     case ETXTBSY:

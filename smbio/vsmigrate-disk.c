@@ -38,33 +38,6 @@ usage(FILE *f)
                "exit status: 0 done, 1 refused or failed, 2 usage, 3 export unreachable\n");
 }
 
-/* the value of "key":"..." or "key":N in a one-line JSON reply */
-static const char *
-field(const char *json, const char *key, char *out, size_t len)
-{
-    char pat[64];
-    const char *p;
-    size_t n = 0;
-
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    p = strstr(json, pat);
-    if (p == NULL)
-        return NULL;
-    p += strlen(pat);
-    if (*p == '"') {
-        for (p++; *p && *p != '"' && n + 1 < len; p++) {
-            if (*p == '\\' && p[1])
-                p++;
-            out[n++] = *p;
-        }
-    } else {
-        while (*p && *p != ',' && *p != '}' && n + 1 < len)
-            out[n++] = *p++;
-    }
-    out[n] = '\0';
-    return out;
-}
-
 /* probe: can these credentials open the file? Nothing is read or written. */
 static int
 probe(int argc, char **argv)
@@ -187,17 +160,17 @@ main(int argc, char **argv)
     if (json) {
         fputs(reply, stdout);
     } else {
-        field(reply, "mode", mode, sizeof mode);
+        json_field(reply, "mode", mode, sizeof mode);
         if (ok)
             printf("%s: done; the disk is %s\n", smbio_command_name(cmd), mode);
         else
             printf("%s refused: %s (the disk stays %s)\n", smbio_command_name(cmd),
-                   field(reply, "error", error, sizeof error) ? error : "unknown error", mode);
+                   json_field(reply, "error", error, sizeof error) ? error : "unknown error", mode);
         if (cmd == SMBIO_CMD_STATUS) {
             static const char *const keys[] = { "reads", "writes", "flushes", "bytes_read",
                                                 "bytes_written", "errors" };
             for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-                printf("  %-14s %s\n", keys[i], field(reply, keys[i], v, sizeof v) ? v : "?");
+                printf("  %-14s %s\n", keys[i], json_field(reply, keys[i], v, sizeof v) ? v : "?");
         }
     }
     return ok ? 0 : 1;

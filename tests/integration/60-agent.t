@@ -16,7 +16,7 @@ vm=web01
 r=$(vsm ws check "$vm" --from hosta --to hostb --json); rc=$?
 tap_diag "to hostb: $(printf '%s' "$r" | jq -c '[.checks[] | "\(.name)=\(.pass)"]')"
 tap_check "check $vm hosta -> hostb as admin: every check passes (exit 0)" test "$rc" -eq 0 -a "$(json_get "$r" .passed)" = true
-for c in vm outgoing "share access" delegation incoming libvirt "network lan" cpu memory "disk vda" slot; do
+for c in vm outgoing peer "share access" delegation incoming libvirt "network lan" cpu memory "disk vda" slot; do
     tap_check "... the report has '$c', passed" test "$(check_of "$r" "$c")" = pass
 done
 tap_check "... the share check ran as admin against the file server's ACL" json_has "$r" '.checks[] | select(.name=="share access") | .reason' "lets admin@LAB.TEST modify smb://fs.lab.test/vms/$vm"
@@ -35,7 +35,7 @@ tap_check "... and in the same report: hostc has no network 'lan'" \
     bash -c "[ '$(check_of "$r" "network lan")' = fail ] && printf '%s' \"\$1\" | grep -q \"hostc.lab.test has no libvirt network 'lan'\"" _ "$(reason_of "$r" "network lan")"
 tap_check "... while hostc's other checks ran (cpu passes)" test "$(check_of "$r" cpu)" = pass
 out=$(vsm ws check "$vm" --from hosta --to hostc 2>&1)
-tap_check "the human report has one line per check and a summary" json_has "$(jq -n --arg o "$out" '$o')" . "$vm: 2 of 12 checks failed: delegation, network lan"
+tap_check "the human report has one line per check and a summary" json_has "$(jq -n --arg o "$out" '$o')" . "$vm: 2 of 13 checks failed: delegation, network lan"
 
 # ---- refusals -----------------------------------------------------------------------------
 "$lab" kinit ws mallory
@@ -57,6 +57,7 @@ tap_check "... in hosta's audit log (hosta refused to act for it), with the reas
 # ---- hostb's peer list, reloaded with SIGHUP -------------------------------------------------
 "$lab" kinit ws admin
 conf=$(agent_conf hostb)
+hostb_pid=$(cat "$("$lab" path hostb dir)/pids/vsmigrated")
 cp "$conf" "$conf.orig"
 sed -i 's/^peers = .*/peers = hostc.lab.test/' "$conf"
 "$lab" agent reload hostb
@@ -79,7 +80,7 @@ sleep 1
 r=$(vsm ws check "$vm" --from hosta --to hostb --json)
 tap_check "with hosta back in the list and reloaded, the check passes again" test "$(json_get "$r" .passed)" = true
 tap_check "the daemon on hostb is the same process throughout (reload, not restart)" \
-    bash -c "grep -c 'serving as' '$("$lab" path hostb log)/vsmigrated.log' | grep -qx 1"
+    bash -c "[ '$(cat "$("$lab" path hostb dir)/pids/vsmigrated")' = '$hostb_pid' ] && kill -0 $hostb_pid"
 
 # ---- per-VM authorisation: the file server's ACL decides ----------------------------------------------
 # mallory allowed by name on hosta and hostb, but without any right on the

@@ -67,8 +67,7 @@ tap_check "... the idle connections were closed by the daemon (oldest first), no
     jq -e '.opened + .failed == 1000 and .closed_by_server >= 980' <<<"$r"
 tap_check "the daemon is the same process, still up" kill -0 "$pid"
 
-"$lab" agent stop hosta
-sleep 1
+tap_check "the ASan vsmigrated stops cleanly on SIGTERM (so its leak check at exit ran)" "$lab" agent stop hosta
 reports=$(cat "$asanlog".* 2>/dev/null)
 tap_check "no ASan or UBSan report from vsmigrated (errors or leaks)" test -z "$reports"
 [ -n "$reports" ] && printf '%s\n' "$reports" | head -60 | sed 's/^/# /'
