@@ -60,7 +60,6 @@ struct agent {
     char host[256];                /* this host's FQDN */
     char realm[256];
     struct conn *conns;
-    int nconns, nunauth;
     struct job jobs[AGENT_JOBS_MAX];
     bool stopping;
 };
@@ -68,6 +67,9 @@ struct agent {
 extern struct agent agent;
 
 void settings_put(struct settings *s);
+
+/* Take c off the connection list (it is no longer a candidate for eviction). */
+void conn_forget(struct conn *c);
 
 /* Serve one connection (its own thread); frees c. */
 void *session_run(void *c);

@@ -219,15 +219,7 @@ session_run(void *arg)
              who.via[0] ? " via " : "", who.via);
     serve_requests(&w, c, &who, caller);
 out:
-    pthread_mutex_lock(&agent.lock);
-    for (struct conn **p = &agent.conns; *p; p = &(*p)->next) {
-        if (*p == c) {
-            *p = c->next;
-            break;
-        }
-    }
-    agent.nconns--;
-    pthread_mutex_unlock(&agent.lock);
+    conn_forget(c);
     wire_close(&w);   /* closes c->fd, now that nobody can shut it down */
     settings_put(s);
     free(c);

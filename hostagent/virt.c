@@ -132,21 +132,17 @@ virt_domain_xml(const char *uri, const char *name, char **xml, char *state, size
     return *xml != NULL;
 }
 
-bool
-virt_versions(const char *uri, char *buf, size_t len, struct vs_error *err)
+/* "libvirt 9.0.0, QEMU 10.0.2" */
+static void
+versions_of(virConnectPtr c, char *buf, size_t len)
 {
-    virConnectPtr c = open_libvirt(uri, err);
     unsigned long lv = 0, hv = 0;
+    const char *type = virConnectGetType(c);
 
-    if (c == NULL)
-        return false;
     virConnectGetLibVersion(c, &lv);
     virConnectGetVersion(c, &hv);
     snprintf(buf, len, "libvirt %lu.%lu.%lu, %s %lu.%lu.%lu", lv / 1000000, lv / 1000 % 1000,
-             lv % 1000, virConnectGetType(c) ? virConnectGetType(c) : "hypervisor", hv / 1000000,
-             hv / 1000 % 1000, hv % 1000);
-    virConnectClose(c);
-    return true;
+             lv % 1000, type ? type : "hypervisor", hv / 1000000, hv / 1000 % 1000, hv % 1000);
 }
 
 static void
@@ -172,7 +168,7 @@ virt_check_destination(const char *uri, const char *host, const struct domxml_in
         report_add(r, "libvirt", false, VS_ERR_UNAVAILABLE, "%s", err.message);
         return;
     }
-    virt_versions(uri, versions, sizeof versions, &err);
+    versions_of(c, versions, sizeof versions);
     report_add(r, "libvirt", true, VS_OK, "reachable on %s (%s)", host, versions);
 
     d = virDomainLookupByName(c, vm->name);

@@ -35,7 +35,4 @@ bool virt_domain_xml(const char *uri, const char *name, char **xml, char *state,
 void virt_check_destination(const char *uri, const char *host, const struct domxml_info *vm,
                             struct report *r);
 
-/* "libvirt 9.0.0, QEMU 10.0.2" or an error. */
-bool virt_versions(const char *uri, char *buf, size_t len, struct vs_error *err);
-
 #endif

@@ -255,6 +255,18 @@ admit(struct conn *c, const struct agent_config *cfg)
     return true;
 }
 
+void
+conn_forget(struct conn *c)
+{
+    pthread_mutex_lock(&agent.lock);
+    for (struct conn **p = &agent.conns; *p; p = &(*p)->next)
+        if (*p == c) {
+            *p = c->next;
+            break;
+        }
+    pthread_mutex_unlock(&agent.lock);
+}
+
 static void
 accept_one(int lfd, bool local)
 {
@@ -316,7 +328,6 @@ accept_one(int lfd, bool local)
     }
     c->next = agent.conns;
     agent.conns = c;
-    agent.nconns++;
     pthread_mutex_unlock(&agent.lock);
 
     pthread_attr_init(&attr);
@@ -324,15 +335,8 @@ accept_one(int lfd, bool local)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &attr, session_run, c) != 0) {
         vs_warn("%s: refused: cannot start a thread", c->address);
-        pthread_mutex_lock(&agent.lock);
-        for (struct conn **p = &agent.conns; *p; p = &(*p)->next)
-            if (*p == c) {
-                *p = c->next;
-                break;
-            }
-        agent.nconns--;
-        c->settings->refs--;
-        pthread_mutex_unlock(&agent.lock);
+        conn_forget(c);
+        settings_put(c->settings);
         close(fd);
         free(c);
     }
@@ -535,9 +539,9 @@ main(int argc, char **argv)
     pthread_mutex_unlock(&agent.lock);
     for (int i = 0; i < 100; i++) {
         pthread_mutex_lock(&agent.lock);
-        int left = agent.nconns;
+        bool left = agent.conns != NULL;
         pthread_mutex_unlock(&agent.lock);
-        if (left == 0)
+        if (!left)
             break;
         usleep(50000);
     }
