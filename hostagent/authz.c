@@ -140,6 +140,7 @@ static const struct {
     { "move", true, false, false },
     { "cancel", true, false, false },
     { "check-destination", false, true, true },
+    { "networks", true, true, true },
 };
 
 bool

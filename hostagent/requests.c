@@ -255,6 +255,29 @@ do_list(struct request_ctx *r)
     reply_send(r, &w, VS_OK, NULL);
 }
 
+/* The active libvirt networks, for a peer's doctor: read-only, and a peer
+ * host as itself may ask. */
+static void
+do_networks(struct request_ctx *r)
+{
+    struct vs_writer w;
+    struct vs_error err;
+    char **names;
+    size_t n;
+
+    if (!virt_networks(r->s->cfg->libvirt_uri, &names, &n, &err)) {
+        reply_error(r, err.code, err.message);
+        return;
+    }
+    reply_begin(r, &w);
+    for (size_t i = 0; i < n; i++) {
+        item(&w, "network", "%s", names[i]);
+        free(names[i]);
+    }
+    free(names);
+    reply_send(r, &w, VS_OK, NULL);
+}
+
 /* Send a report as the reply, and free it. The audit record says why, not
  * only which checks failed: the first failure's reason goes with it. */
 static void
@@ -582,6 +605,8 @@ request_handle(struct request_ctx *r, const char *action)
         do_list(r);
     else if (strcmp(action, "check") == 0)
         do_check(r);
+    else if (strcmp(action, "networks") == 0)
+        do_networks(r);
     else if (strcmp(action, "check-destination") == 0)
         do_check_destination(r);
     else if (strcmp(action, "move") == 0)

@@ -248,3 +248,37 @@ virt_check_destination(const char *uri, const char *host, const struct domxml_in
                    "smaller VM");
     virConnectClose(c);
 }
+
+bool
+virt_networks(const char *uri, char ***names, size_t *n, struct vs_error *err)
+{
+    virConnectPtr c = open_libvirt(uri, err);
+    virNetworkPtr *nets = NULL;
+    int count;
+
+    *names = NULL;
+    *n = 0;
+    if (c == NULL)
+        return false;
+    count = virConnectListAllNetworks(c, &nets, VIR_CONNECT_LIST_NETWORKS_ACTIVE);
+    if (count < 0) {
+        vs_error_set(err, VS_ERR_UNAVAILABLE, "libvirt could not list its networks: %s",
+                     last_error());
+        virConnectClose(c);
+        return false;
+    }
+    *names = calloc((size_t)count + 1, sizeof **names);
+    for (int i = 0; i < count; i++) {
+        const char *name = virNetworkGetName(nets[i]);
+        if (*names && name && ((*names)[*n] = strdup(name)) != NULL)
+            (*n)++;
+        virNetworkFree(nets[i]);
+    }
+    free(nets);
+    virConnectClose(c);
+    if (*names == NULL) {
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    return true;
+}

@@ -5,6 +5,7 @@
  *   vsmigrate check VM --from A --to B
  *   vsmigrate move VM --from A --to B
  *   vsmigrate cancel JOB [--host H]
+ *   vsmigrate doctor [--peer H]... [--share //FS/SHARE] [--config FILE]
  *
  * With --host/--from the daemon is reached over TCP with the caller's
  * Kerberos tickets (kinit -f first); without, the local daemon's unix
@@ -18,6 +19,7 @@
 
 #include "common/json.h"
 #include "hostagent/client.h"
+#include "hostagent/doctor.h"
 #include "hostagent/agentcfg.h"
 #include "hostagent/report.h"
 
@@ -53,6 +55,9 @@ exit_for(enum vs_errcode code)
 
 struct options {
     const char *command, *arg, *host, *from, *to, *spn, *socket;
+    const char *config, *share;
+    const char *peers[16];
+    size_t npeers;
     int port;
     long long timeout_ms;
     bool json;
@@ -68,6 +73,8 @@ usage(FILE *f)
         "  check VM --from A --to B       would VM move from A to B? one line per check\n"
         "  move VM --from A --to B        live-migrate VM from A to B\n"
         "  cancel JOB [--host H]          cancel a running move\n"
+        "  doctor [--peer H]...           on a host, as root: every prerequisite of a move,\n"
+        "                                 one line per check with its fix\n"
         "options:\n"
         "  --host H, --from A   the host to ask, over TCP with your Kerberos tickets (kinit -f);\n"
         "                       without them, the local daemon's unix socket\n"
@@ -77,6 +84,9 @@ usage(FILE *f)
         "  --spn P              the host's service principal (default vsmigrate/HOST@REALM)\n"
         "  --socket PATH        the local daemon's socket (default /run/vsmigrate/vsmigrated.sock)\n"
         "  --timeout SECONDS    how long to wait for an answer (default 120)\n"
+        "  --peer H             doctor: check toward H (default: every configured peer)\n"
+        "  --share //FS/SHARE   doctor: the share to check (default: the local VMs' shares)\n"
+        "  --config FILE        doctor: vsmigrated.conf (default " AGENT_DEFAULT_CONFIG ")\n"
         "exit status: 0 ok; 1 a check found problems, or the request failed; 2 usage;\n"
         "  3 authentication failed; 4 not allowed; 5 cannot reach a host or service;\n"
         "  6 no such VM or job; 7 busy; 8 timed out; 9 protocol error\n"
@@ -343,10 +353,13 @@ main(int argc, char **argv)
         { "port", required_argument, NULL, 'p' }, { "spn", required_argument, NULL, 's' },
         { "socket", required_argument, NULL, 'S' }, { "timeout", required_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+        { "peer", required_argument, NULL, 'P' }, { "share", required_argument, NULL, 'D' },
+        { "config", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 },
     };
     struct options o = { .port = AGENT_DEFAULT_PORT, .timeout_ms = 120000,
-                         .socket = "/run/vsmigrate/vsmigrated.sock" };
+                         .socket = "/run/vsmigrate/vsmigrated.sock",
+                         .config = AGENT_DEFAULT_CONFIG };
     int c;
 
     while ((c = getopt_long(argc, argv, "H:F:T:jp:s:S:t:hV", opts, NULL)) != -1) {
@@ -372,6 +385,15 @@ main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case 'P':
+            if (o.npeers == sizeof o.peers / sizeof o.peers[0]) {
+                fprintf(stderr, "vsmigrate: at most 16 --peer options\n");
+                return EXIT_USAGE;
+            }
+            o.peers[o.npeers++] = optarg;
+            break;
+        case 'D': o.share = optarg; break;
+        case 'C': o.config = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("vsmigrate %s\n", PACKAGE_VERSION); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
@@ -382,11 +404,24 @@ main(int argc, char **argv)
         return EXIT_USAGE;
     }
     o.command = argv[optind++];
+    if (strcmp(o.command, "doctor") == 0) {
+        struct doctor_options d = { .config = o.config, .peers = o.peers, .npeers = o.npeers,
+                                    .share = o.share, .json = o.json };
+        if (optind != argc) {
+            fprintf(stderr, "vsmigrate: unexpected argument '%s'\n", argv[optind]);
+            return EXIT_USAGE;
+        }
+        return doctor_run(&d);
+    }
+    if (o.npeers || o.share) {
+        fprintf(stderr, "vsmigrate: --peer and --share are for doctor\n");
+        return EXIT_USAGE;
+    }
     bool needs_arg = strcmp(o.command, "check") == 0 || strcmp(o.command, "move") == 0 ||
                      strcmp(o.command, "cancel") == 0;
     bool known = needs_arg || strcmp(o.command, "status") == 0 || strcmp(o.command, "list") == 0;
     if (!known) {
-        fprintf(stderr, "vsmigrate: unknown command '%s' (status, list, check, move, cancel; "
+        fprintf(stderr, "vsmigrate: unknown command '%s' (status, list, check, move, cancel, doctor; "
                 "see vsmigrate --help)\n", o.command);
         return EXIT_USAGE;
     }

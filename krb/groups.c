@@ -79,10 +79,18 @@ looks_like_sid(const char *s)
     return true;
 }
 
+/* Who binds: a ccache (NULL: the caller's default), the realm whose DNS
+ * domain holds the directory, and a name for messages. */
+struct directory_login {
+    const char *ccache;
+    const char *realm;
+    const char *who;
+};
+
 static bool
-connect_directory(struct krb_acceptor *acc, const char *uri, LDAP **out, struct vs_error *err)
+connect_directory(const struct directory_login *login, const char *uri, LDAP **out,
+                  struct vs_error *err)
 {
-    const char *at = strrchr(acc->spn, '@');
     char domain[256], *hosts = NULL, *url = NULL;
     struct timeval timeout = { 10, 0 };
     OM_uint32 minor;
@@ -93,7 +101,7 @@ connect_directory(struct krb_acceptor *acc, const char *uri, LDAP **out, struct 
     *out = NULL;
     if (uri == NULL) {
         /* the domain's LDAP servers from DNS SRV records (_ldap._tcp.DOMAIN) */
-        snprintf(domain, sizeof domain, "%s", at ? at + 1 : "");
+        snprintf(domain, sizeof domain, "%s", login->realm);
         for (char *c = domain; *c; c++)
             *c = (char)tolower((unsigned char)*c);
         if (ldap_domain2hostlist(domain, &hosts) != LDAP_SUCCESS || hosts == NULL) {
@@ -129,14 +137,16 @@ connect_directory(struct krb_acceptor *acc, const char *uri, LDAP **out, struct 
 
     /* SASL GSSAPI takes GSSAPI's default ccache: point it (for this thread
      * only) at the acceptor's, which holds the machine account's TGT. */
-    gss_krb5_ccache_name(&minor, acc->ccache, &old_ccache);
+    if (login->ccache)
+        gss_krb5_ccache_name(&minor, login->ccache, &old_ccache);
     rc = ldap_sasl_interactive_bind_s(ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET, sasl_quiet, NULL);
-    gss_krb5_ccache_name(&minor, old_ccache, NULL);
+    if (login->ccache)
+        gss_krb5_ccache_name(&minor, old_ccache, NULL);
     if (rc != LDAP_SUCCESS) {
         char *diag = NULL;
         ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
         vs_error_set(err, rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ? VS_ERR_UNAVAILABLE : VS_ERR_AUTH,
-                     "cannot bind to the directory at %s as %s: %s%s%s%s", uri, acc->machine,
+                     "cannot bind to the directory at %s as %s: %s%s%s%s", uri, login->who,
                      ldap_err2string(rc), diag && *diag ? " (" : "", diag ? diag : "", diag && *diag ? ")" : "");
         if (rc == LDAP_AUTH_UNKNOWN || rc == LDAP_NOT_SUPPORTED)
             vs_error_prefix(err, "the SASL GSSAPI module is missing (apt-get install "
@@ -171,9 +181,10 @@ naming_context(LDAP *ld)
     return dn;
 }
 
-bool
-krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *const *names, size_t n,
-                   char ***sids_out, struct vs_error *err)
+/* kind: "group" (only groups) or NULL (any account: user, computer, group) */
+static bool
+directory_resolve(const struct directory_login *login, const char *ldap_uri, const char *kind,
+                  char *const *names, size_t n, char ***sids_out, struct vs_error *err)
 {
     char **sids = calloc(n ? n : 1, sizeof *sids);
     char *base = NULL;
@@ -188,7 +199,7 @@ krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *const *
     for (; done < n && looks_like_sid(names[done]); done++)
         ;
     if (done < n) {   /* a name to look up: connect once */
-        if (!connect_directory(acc, ldap_uri, &ld, err))
+        if (!connect_directory(login, ldap_uri, &ld, err))
             goto fail;
         base = naming_context(ld);
         if (base == NULL) {
@@ -213,7 +224,8 @@ krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *const *
         value.bv_val = (char *)(uintptr_t)bare_name(names[done]);
         value.bv_len = strlen(value.bv_val);
         if (ldap_bv2escaped_filter_value(&value, &escaped) != 0 ||
-            asprintf(&filter, "(&(objectClass=group)(sAMAccountName=%s))", escaped.bv_val) < 0) {
+            asprintf(&filter, "(&(objectClass=%s)(sAMAccountName=%s))", kind ? kind : "*",
+                     escaped.bv_val) < 0) {
             ber_memfree(escaped.bv_val);
             goto nomem;
         }
@@ -224,14 +236,14 @@ krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *const *
         if (count != 1) {
             ldap_msgfree(res);
             if (count < 0)
-                vs_error_set(err, VS_ERR_UNAVAILABLE, "looking up the group '%s' failed: %s",
-                             names[done], ldap_err2string(rc));
+                vs_error_set(err, VS_ERR_UNAVAILABLE, "looking up the %s '%s' failed: %s",
+                             kind ? kind : "account", names[done], ldap_err2string(rc));
             else
                 vs_error_set(err, VS_ERR_NOTFOUND,
-                             count == 0 ? "the group '%s' does not exist in the domain (%s): check "
-                                          "its name in the configuration"
-                                        : "the group name '%s' is ambiguous in the domain (%s)",
-                             names[done], base);
+                             count == 0 ? "the %s '%s' does not exist in the domain (%s): check "
+                                          "its name (a computer account ends in '$')"
+                                        : "the %s name '%s' is ambiguous in the domain (%s)",
+                             kind ? kind : "account", names[done], base);
             goto fail;
         }
         e = ldap_first_entry(ld, res);
@@ -264,4 +276,51 @@ fail:
         ldap_unbind_ext_s(ld, NULL, NULL);
     free(base);
     return false;
+}
+
+bool
+krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *const *names, size_t n,
+                   char ***sids, struct vs_error *err)
+{
+    const char *at = strrchr(acc->spn, '@');
+    struct directory_login login = { acc->ccache, at ? at + 1 : "", acc->machine };
+
+    return directory_resolve(&login, ldap_uri, "group", names, n, sids, err);
+}
+
+bool
+krb_accounts_resolve(const char *ldap_uri, char *const *names, size_t n, char ***sids,
+                     struct vs_error *err)
+{
+    krb5_context k = NULL;
+    krb5_ccache cc = NULL;
+    krb5_principal me = NULL;
+    char *who = NULL;
+    bool ok = false;
+
+    *sids = NULL;
+    if (krb5_init_context(&k) != 0) {
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot start Kerberos: check /etc/krb5.conf");
+        return false;
+    }
+    if (krb5_cc_default(k, &cc) != 0 || krb5_cc_get_principal(k, cc, &me) != 0 ||
+        krb5_unparse_name(k, me, &who) != 0) {
+        vs_error_set(err, VS_ERR_AUTH, "no Kerberos ticket to look names up in the directory "
+                     "with: run kinit as an admin of the domain first");
+        goto out;
+    }
+    {
+        char realm[256];
+        snprintf(realm, sizeof realm, "%.*s", (int)me->realm.length, me->realm.data);
+        struct directory_login login = { NULL, realm, who };
+        ok = directory_resolve(&login, ldap_uri, NULL, names, n, sids, err);
+    }
+out:
+    krb5_free_unparsed_name(k, who);
+    if (me)
+        krb5_free_principal(k, me);
+    if (cc)
+        krb5_cc_close(k, cc);
+    krb5_free_context(k);
+    return ok;
 }

@@ -163,6 +163,30 @@ const char *krb_ccache_file_name(const struct krb_ccache_file *cc);
 /* Delete the ccache and its directory, and free cc. */
 void krb_ccache_file_remove(struct krb_ccache_file *cc);
 
+/* ---- a host's own check (vsmigrate doctor) ------------------------------------ */
+
+struct krb_keytab_status {
+    char machine[256];           /* the machine account as the keytab spells it */
+    int machine_kvno;            /* highest in the keytab; -1: no entry */
+    int service_kvno;
+    bool tgt_ok;                 /* the machine account got a TGT with the keytab's key */
+    bool tgt_stale_key;          /* ... and the KDC said the key is wrong */
+    char tgt_error[512];
+    long clock_skew;             /* the KDC's clock minus ours, seconds (with tgt_ok) */
+    int kdc_service_kvno;        /* the kvno of a fresh ticket for the SPN; -1 unknown */
+    char service_error[512];
+};
+
+/* Look at keytab for machine (HOSTA$@REALM) and spn, and ask the KDC:
+ * false only when the keytab cannot be used at all. */
+bool krb_keytab_examine(const char *keytab, const char *machine, const char *spn,
+                        struct krb_keytab_status *st, struct vs_error *err);
+
+/* A real S4U2Proxy as this host toward target ("vsmigrate/hostb...@R" or
+ * "cifs/fs...@R"), with the host's own ticket to itself as the evidence:
+ * true when the KDC grants it; otherwise err says why and how to fix it. */
+bool krb_delegation_probe(struct krb_acceptor *acc, const char *target, struct vs_error *err);
+
 /* ---- group names ------------------------------------------------------------ */
 
 /* Resolve group names ("LAB\VM Migration Admins", "Domain Admins"; a SID is
@@ -172,6 +196,10 @@ void krb_ccache_file_remove(struct krb_ccache_file *cc);
  * only on success. */
 bool krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *const *names,
                         size_t n, char ***sids, struct vs_error *err);
+/* The same for any account names (users, computers as "NAME$", groups),
+ * bound as the caller: the default ccache ($KRB5CCNAME). */
+bool krb_accounts_resolve(const char *ldap_uri, char *const *names, size_t n, char ***sids,
+                          struct vs_error *err);
 /* A binary SID (as in objectSid) as text; false if malformed. Pure. */
 bool krb_sid_from_binary(const void *data, size_t len, char *out, size_t outlen);
 
