@@ -43,8 +43,9 @@ test_parse(void **state)
     assert_string_equal(l.aces[0].sid, "S-1-3-0");
     assert_int_equal(l.aces[0].flags, ACE_FLAG_OI | ACE_FLAG_CI | ACE_FLAG_IO);
     assert_int_equal(l.aces[2].mask, 0x001301ff);
-    acl_attach_names(&l, "REVISION:1,ACL:\\Creator Owner:0/11/0x001f01ff,ACL:LAB\\domain admins:0/3/0x1,"
-                         "ACL:LAB\\g:0/3/0x1,ACL:LAB\\hosta$:0/3/0x1,ACL:LAB\\hostc$:0/3/0x1", 200);
+    static const char named[] = "REVISION:1,ACL:\\Creator Owner:0/11/0x001f01ff,ACL:LAB\\domain admins:0/3/0x1,"
+                                "ACL:LAB\\g:0/3/0x1,ACL:LAB\\hosta$:0/3/0x1,ACL:LAB\\hostc$:0/3/0x1";
+    acl_attach_names(&l, named, strlen(named));
     assert_string_equal(l.aces[0].name, "Creator Owner");
     assert_string_equal(l.aces[3].name, "LAB\\hosta$");
     acl_list_free(&l);
