@@ -69,3 +69,20 @@ vs_errcode_name(enum vs_errcode code)
         return "unknown";
     return errcode_names[code];
 }
+
+int
+vs_exit_for(enum vs_errcode code)
+{
+    switch (code) {
+    case VS_OK: return VS_EXIT_OK;
+    case VS_ERR_INVALID: return VS_EXIT_USAGE;
+    case VS_ERR_AUTH: return VS_EXIT_AUTH;
+    case VS_ERR_DENIED: return VS_EXIT_DENIED;
+    case VS_ERR_UNAVAILABLE: return VS_EXIT_UNREACHABLE;
+    case VS_ERR_NOTFOUND: return VS_EXIT_NOTFOUND;
+    case VS_ERR_BUSY: return VS_EXIT_BUSY;
+    case VS_ERR_TIMEOUT: return VS_EXIT_TIMEOUT;
+    case VS_ERR_PROTOCOL: return VS_EXIT_PROTOCOL;
+    default: return VS_EXIT_FAILED;
+    }
+}

@@ -43,4 +43,21 @@ void vs_error_clear(struct vs_error *err);
 /* Short stable name of a code, e.g. "denied"; used in JSON output and logs. */
 const char *vs_errcode_name(enum vs_errcode code);
 
+/* The exit status of vsmigrate's command-line tools (vsmigrate,
+ * vsmigrate-share), one per kind of failure, so scripts can tell "fix your
+ * ticket" from "fix the ACL". Their man pages list them. */
+enum vs_exit {
+    VS_EXIT_OK = 0,
+    VS_EXIT_FAILED = 1,       /* a check found problems; a request failed */
+    VS_EXIT_USAGE = 2,
+    VS_EXIT_AUTH = 3,
+    VS_EXIT_DENIED = 4,
+    VS_EXIT_UNREACHABLE = 5,
+    VS_EXIT_NOTFOUND = 6,
+    VS_EXIT_BUSY = 7,
+    VS_EXIT_TIMEOUT = 8,
+    VS_EXIT_PROTOCOL = 9,
+};
+int vs_exit_for(enum vs_errcode code);
+
 #endif

@@ -57,6 +57,7 @@ struct acl_want {
     char name[ACL_NAME_MAX];
     unsigned flags;
     uint32_t mask;
+    bool required;                /* VM hosts fail without it (a check fails, not warns) */
 };
 
 /* Parse libsmbclient's numeric text; false with err on anything malformed. */

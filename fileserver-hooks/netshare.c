@@ -60,7 +60,9 @@ status_explain(struct libnetapi_ctx *ctx, NET_API_STATUS st, const char *server,
                      "port 445 open?", what, server, says);
         break;
     default:
-        vs_error_set(err, VS_ERR_IO, "%s on %s failed: %s (status %u)", what, server, says, st);
+        vs_error_set(err, VS_ERR_IO, "%s on %s failed: %s (status %u); the server's log says "
+                     "why (log.rpcd_classic on Samba, the System event log on Windows)", what,
+                     server, says, st);
         break;
     }
     if (text)
@@ -72,7 +74,7 @@ netshare_add(const char *server, const char *share, const char *path, const char
              struct vs_error *err)
 {
     static const struct acl_want authenticated_users = { "S-1-5-11", "Authenticated Users", 0,
-                                                         ACL_MASK_FULL };
+                                                         ACL_MASK_FULL, false };
     struct libnetapi_ctx *ctx;
     struct SHARE_INFO_502 info;
     TALLOC_CTX *mem = talloc_new(NULL);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "krb/krb.h"
 #include "fileserver-hooks/negotiate.h"
@@ -13,6 +14,7 @@
 
 #define SID_CREATOR_OWNER "S-1-3-0"
 #define RID_DOMAIN_ADMINS 512
+#define KERBEROS_SKEW_S 300
 
 void
 share_names_free(char **v, size_t n)
@@ -81,8 +83,9 @@ domain_admins_of(const char *sid, char *out, size_t len)
 
 static void
 add_want(struct acl_want *w, size_t *n, const char *sid, const char *name, unsigned flags,
-         uint32_t mask)
+         uint32_t mask, bool required)
 {
+    w[*n].required = required;
     snprintf(w[*n].sid, sizeof w[*n].sid, "%s", sid);
     snprintf(w[*n].name, sizeof w[*n].name, "%s", name);
     w[*n].flags = flags;
@@ -119,11 +122,12 @@ share_wanted_build(const struct share_roles *r, struct acl_want **want_out, size
     for (size_t i = 0; i < total && !da[0]; i++)
         domain_admins_of(sids[i], da, sizeof da);
     if (da[0])
-        add_want(want, &n, da, "Domain Admins", inherit, ACL_MASK_FULL);
-    add_want(want, &n, SID_CREATOR_OWNER, "CREATOR OWNER", inherit | ACE_FLAG_IO, ACL_MASK_FULL);
+        add_want(want, &n, da, "Domain Admins", inherit, ACL_MASK_FULL, false);
+    add_want(want, &n, SID_CREATOR_OWNER, "CREATOR OWNER", inherit | ACE_FLAG_IO, ACL_MASK_FULL,
+             false);
     for (size_t i = 0; i < total; i++) {
         bool ro = i >= r->nhosts && i < r->nhosts + r->nro_hosts;
-        add_want(want, &n, sids[i], names[i], inherit, ro ? ACL_MASK_READ : ACL_MASK_CHANGE);
+        add_want(want, &n, sids[i], names[i], inherit, ro ? ACL_MASK_READ : ACL_MASK_CHANGE, true);
     }
     krb_strv_free(sids, total);
     free(names);
@@ -170,6 +174,32 @@ share_item_state_name(enum share_item_state s)
     return "?";
 }
 
+/* What the server's SMB2 NEGOTIATE response says: its clock and signing. */
+static void
+negotiate_lines(const struct share_target *t, const struct negotiate_info *neg,
+                struct share_report *out)
+{
+    long skew = (long)(neg->server_time - time(NULL));
+
+    if (neg->server_time == 0)
+        share_report_add(out, "clock", SHARE_INFO, "the server did not say its time");
+    else if (labs(skew) > KERBEROS_SKEW_S)
+        share_report_add(out, "clock", SHARE_FAIL, "%s's clock is %ld s off this machine's "
+                         "(Kerberos allows %d): synchronise both with the domain controllers",
+                         t->server, skew, KERBEROS_SKEW_S);
+    else
+        share_report_add(out, "clock", SHARE_PASS, "%s's clock is %ld s from this machine's",
+                         t->server, skew);
+    if (neg->security_mode & SMB2_SIGNING_REQUIRED)
+        share_report_add(out, "signing", SHARE_PASS, "required by the server: a client that "
+                         "does not sign is refused");
+    else
+        share_report_add(out, "signing", SHARE_WARN, "not required: a client may connect "
+                         "unsigned, and its disk writes could be altered on the way; set "
+                         "'server signing = mandatory' (Samba) or "
+                         "Set-SmbServerConfiguration -RequireSecuritySignature $true (Windows)");
+}
+
 static void
 protocol_lines(const struct share_target *t, struct share_report *out)
 {
@@ -194,16 +224,10 @@ protocol_lines(const struct share_target *t, struct share_report *out)
                          p.best_dialect);
     if (!p.smb3)
         return;
-    if (!negotiate_probe(t->server, 5000, &neg, &err))
-        share_report_add(out, "signing", SHARE_WARN, "unknown: %s", err.message);
-    else if (neg.security_mode & SMB2_SIGNING_REQUIRED)
-        share_report_add(out, "signing", SHARE_PASS, "required by the server: a client that "
-                         "does not sign is refused");
+    if (negotiate_probe(t->server, 5000, &neg, &err))
+        negotiate_lines(t, &neg, out);
     else
-        share_report_add(out, "signing", SHARE_WARN, "not required: a client may connect "
-                         "unsigned, and its disk writes could be altered on the way; set "
-                         "'server signing = mandatory' (Samba) or "
-                         "Set-SmbServerConfiguration -RequireSecuritySignature $true (Windows)");
+        share_report_add(out, "signing", SHARE_WARN, "unknown: %s", err.message);
     if (p.encryption_required)
         share_report_add(out, "encryption", SHARE_PASS, "required for the share");
     else if (p.encryption_works)
@@ -245,7 +269,6 @@ acl_lines(struct share_conn *c, const struct share_target *t, const struct acl_w
         struct acl_ace shown = { .type = ACE_ALLOWED, .flags = w->flags, .mask = w->mask };
         enum acl_grant g = acl_grants(&l, w);
         char name[ACL_NAME_MAX + 8];
-        bool needed = strcmp(w->name, "Domain Admins") != 0 && strcmp(w->name, "CREATOR OWNER") != 0;
 
         snprintf(shown.sid, sizeof shown.sid, "%s", w->sid);
         snprintf(shown.name, sizeof shown.name, "%s", w->name);
@@ -258,7 +281,7 @@ acl_lines(struct share_conn *c, const struct share_target *t, const struct acl_w
                              "(it could write disks); vsmigrate-share provision sets it to READ",
                              line);
         else
-            share_report_add(out, name, needed ? SHARE_FAIL : SHARE_WARN, "needed %s; found %s "
+            share_report_add(out, name, w->required ? SHARE_FAIL : SHARE_WARN, "needed %s; found %s "
                              "on //%s/%s: run vsmigrate-share provision%s", line,
                              acl_grant_text(g), t->server, t->share,
                              g == ACL_MISSING ? " (access through a group is not seen here; the "
@@ -284,7 +307,7 @@ share_check_run(const struct share_target *t, const struct acl_want *want, size_
         return;
     }
     acl_lines(c, t, want, nwant, out);
-    share_caller(who, sizeof who);
+    krb_default_principal(who, sizeof who);
     if (share_write_test(c, tag, &err))
         share_report_add(out, "write", SHARE_PASS, "%s created, wrote, read back and deleted a "
                          "file in //%s/%s", who[0] ? who : "the caller", t->server, t->share);

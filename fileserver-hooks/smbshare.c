@@ -11,10 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <krb5.h>
 #include <libsmbclient.h>
 
 #include "fileserver-hooks/smbshare.h"
+#include "krb/krb.h"
 
 struct share_conn {
     SMBCCTX *ctx;
@@ -62,33 +62,11 @@ bad:
 }
 
 void
-share_caller(char *buf, size_t len)
-{
-    krb5_context k;
-    krb5_ccache cc = NULL;
-    krb5_principal p = NULL;
-    char *text = NULL;
-
-    buf[0] = '\0';
-    if (krb5_init_context(&k) != 0)
-        return;
-    if (krb5_cc_default(k, &cc) == 0 && krb5_cc_get_principal(k, cc, &p) == 0 &&
-        krb5_unparse_name(k, p, &text) == 0)
-        snprintf(buf, len, "%s", text);
-    krb5_free_unparsed_name(k, text);
-    if (p)
-        krb5_free_principal(k, p);
-    if (cc)
-        krb5_cc_close(k, cc);
-    krb5_free_context(k);
-}
-
-void
 share_errno_explain(const struct share_target *t, const char *what, int e, struct vs_error *err)
 {
     char who[256];
 
-    share_caller(who, sizeof who);
+    krb_default_principal(who, sizeof who);
     switch (e) {
     case EACCES:
     case EPERM:

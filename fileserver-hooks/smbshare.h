@@ -52,7 +52,4 @@ void share_probe_run(const struct share_target *t, struct share_probe *out);
 void share_errno_explain(const struct share_target *t, const char *what, int e,
                          struct vs_error *err);
 
-/* The caller's principal from the default ccache, or "" */
-void share_caller(char *buf, size_t len);
-
 #endif

@@ -9,6 +9,7 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,32 +21,6 @@
 #include "fileserver-hooks/sharecheck.h"
 #include "fileserver-hooks/smbshare.h"
 
-enum exit_code {
-    EXIT_OK = 0,
-    EXIT_FAILED = 1,
-    EXIT_USAGE = 2,
-    EXIT_AUTH = 3,
-    EXIT_DENIED = 4,
-    EXIT_UNREACHABLE = 5,
-    EXIT_NOTFOUND = 6,
-    EXIT_BUSY = 7,
-};
-
-static int
-exit_for(enum vs_errcode code)
-{
-    switch (code) {
-    case VS_OK: return EXIT_OK;
-    case VS_ERR_INVALID: return EXIT_USAGE;
-    case VS_ERR_AUTH: return EXIT_AUTH;
-    case VS_ERR_DENIED: return EXIT_DENIED;
-    case VS_ERR_UNAVAILABLE: return EXIT_UNREACHABLE;
-    case VS_ERR_NOTFOUND: return EXIT_NOTFOUND;
-    case VS_ERR_BUSY: return EXIT_BUSY;
-    default: return EXIT_FAILED;
-    }
-}
-
 static void
 usage(FILE *f)
 {
@@ -53,7 +28,7 @@ usage(FILE *f)
         "usage: vsmigrate-share provision //SERVER/SHARE --hosts LIST --admins LIST\n"
         "                        [--read-only-hosts LIST] [--path SERVERPATH] [--exact] [--dry-run]\n"
         "       vsmigrate-share check //SERVER/SHARE [--hosts LIST] [--admins LIST]\n"
-        "                        [--read-only-hosts LIST] [--json]\n"
+        "                        [--read-only-hosts LIST] [--json | --lines]\n"
         "  provision  create the share if it is missing (needs --path, the folder on the\n"
         "             server), and give the share root's ACL what VM hosts and admins need;\n"
         "             ACEs of other accounts stay unless --exact; --dry-run shows the change\n"
@@ -62,6 +37,7 @@ usage(FILE *f)
         "  LIST       comma-separated accounts: computer accounts end in '$' (hosta$),\n"
         "             groups may carry the domain (LAB\\VM Migration Admins)\n"
         "  --ldap-uri URI   the directory to look names up in (default: DNS SRV records)\n"
+        "  --lines          check: RESULT<TAB>NAME<TAB>TEXT per line (as vsmigrate doctor reads)\n"
         "Runs with the caller's Kerberos ticket ($KRB5CCNAME); no password is ever asked.\n"
         "exit status: 0 ok; 1 a check failed or the change failed; 2 usage; 3 no usable\n"
         "ticket; 4 refused by the server; 5 server unreachable; 6 no such share or folder;\n"
@@ -77,11 +53,26 @@ struct options {
     bool exact, dry_run, json;
 };
 
+/* --lines: one "RESULT<TAB>NAME<TAB>TEXT" per line, for vsmigrate doctor and
+ * scripts; an error that stops the check is a line too. */
+static bool lines_output;
+
+static void
+print_line(const char *result, const char *name, const char *text)
+{
+    printf("%s\t%s\t", result, name);
+    for (const char *c = text; *c; c++)
+        putchar(*c == '\t' || *c == '\n' || *c == '\r' ? ' ' : *c);
+    putchar('\n');
+}
+
 static int
 fail(struct vs_error *err)
 {
+    if (lines_output)
+        print_line("fail", "share", err->message);
     fprintf(stderr, "vsmigrate-share: %s\n", err->message);
-    return exit_for(err->code);
+    return vs_exit_for(err->code);
 }
 
 static bool
@@ -147,7 +138,7 @@ do_provision(const struct options *o)
     if (!o->hosts || !o->admins) {
         fprintf(stderr, "vsmigrate-share: provision needs --hosts (the computer accounts that "
                         "run VMs, e.g. 'hosta$,hostb$') and --admins (who manages VMs)\n");
-        return EXIT_USAGE;
+        return VS_EXIT_USAGE;
     }
     if (!roles_from(o, &roles, &err))
         return fail(&err);
@@ -173,13 +164,13 @@ do_provision(const struct options *o)
                             "with its folder on the server (for example --path /srv/vms)\n",
                     t.server, t.share);
             free(want);
-            return EXIT_NOTFOUND;
+            return VS_EXIT_NOTFOUND;
         }
         if (o->dry_run) {
             printf("//%s/%s: would create the share at %s on %s, then set its root's ACL "
                    "(dry run)\n", t.server, t.share, o->path, t.server);
             free(want);
-            return EXIT_OK;
+            return VS_EXIT_OK;
         }
         if (!netshare_add(t.server, t.share, o->path, "VM disks (vsmigrate)", &err)) {
             free(want);
@@ -209,7 +200,7 @@ do_provision(const struct options *o)
         return fail(&err);
     }
     print_plan(&t, &plan, o->dry_run);
-    rc = EXIT_OK;
+    rc = VS_EXIT_OK;
     if (plan.added == 0 && plan.removed == 0)
         printf("//%s/%s: nothing to change\n", t.server, t.share);
     else if (o->dry_run)
@@ -239,7 +230,7 @@ do_check(const struct options *o)
     char tag[64];
 
     if (rep == NULL)
-        return EXIT_FAILED;
+        return VS_EXIT_FAILED;
     if (!share_target_parse(o->target, &t, &err)) {
         free(rep);
         return fail(&err);
@@ -272,6 +263,10 @@ do_check(const struct options *o)
             printf("}");
         }
         printf("]}\n");
+    } else if (lines_output) {
+        for (size_t i = 0; i < rep->n; i++)
+            print_line(share_item_state_name(rep->items[i].state), rep->items[i].name,
+                       rep->items[i].text);
     } else {
         for (size_t i = 0; i < rep->n; i++)
             printf("%-4s  %-22s %s\n", share_item_state_name(rep->items[i].state),
@@ -283,7 +278,7 @@ do_check(const struct options *o)
     }
     free(want);
     free(rep);
-    return failures ? EXIT_FAILED : EXIT_OK;
+    return failures ? VS_EXIT_FAILED : VS_EXIT_OK;
 }
 
 int
@@ -298,6 +293,7 @@ main(int argc, char **argv)
         { "exact", no_argument, NULL, 'x' },
         { "dry-run", no_argument, NULL, 'n' },
         { "json", no_argument, NULL, 'j' },
+        { "lines", no_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -314,31 +310,32 @@ main(int argc, char **argv)
         case 'x': o.exact = true; break;
         case 'n': o.dry_run = true; break;
         case 'j': o.json = true; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        case 'l': lines_output = true; break;
+        case 'h': usage(stdout); return VS_EXIT_OK;
+        default: usage(stderr); return VS_EXIT_USAGE;
         }
     }
     if (argc - optind != 2) {
         usage(stderr);
-        return EXIT_USAGE;
+        return VS_EXIT_USAGE;
     }
     o.verb = argv[optind];
     o.target = argv[optind + 1];
     if (strcmp(o.verb, "provision") == 0) {
-        if (o.json) {
-            fprintf(stderr, "vsmigrate-share: --json is for check\n");
-            return EXIT_USAGE;
+        if (o.json || lines_output) {
+            fprintf(stderr, "vsmigrate-share: --json and --lines are for check\n");
+            return VS_EXIT_USAGE;
         }
         return do_provision(&o);
     }
     if (strcmp(o.verb, "check") == 0) {
         if (o.exact || o.dry_run || o.path) {
             fprintf(stderr, "vsmigrate-share: --exact, --dry-run and --path are for provision\n");
-            return EXIT_USAGE;
+            return VS_EXIT_USAGE;
         }
         return do_check(&o);
     }
     fprintf(stderr, "vsmigrate-share: unknown command '%s' (provision or check)\n", o.verb);
     usage(stderr);
-    return EXIT_USAGE;
+    return VS_EXIT_USAGE;
 }

@@ -26,6 +26,7 @@ const struct cfg_key agent_config_schema[] = {
     { "agent", "audit_log", CFG_STRING, 0, 0, NULL, "/var/log/vsmigrate/audit.jsonl", 0 },
     { "agent", "libvirt_uri", CFG_STRING, 0, 0, NULL, "qemu:///system", 0 },
     { "agent", "disk_tool", CFG_STRING, 0, 0, NULL, BINDIR "/vsmigrate-disk", 0 },
+    { "agent", "share_tool", CFG_STRING, 0, 0, NULL, BINDIR "/vsmigrate-share", 0 },
     { "agent", "log_level", CFG_ENUM, 0, 0, "error|warning|info|debug", "info", 0 },
     { "auth", "mode", CFG_ENUM, 0, 0, "kerberos|local", "kerberos", 0 },
     { "auth", "keytab", CFG_STRING, 0, 0, NULL, "/etc/krb5.keytab", 0 },
@@ -188,6 +189,7 @@ from_cfg(struct cfg *cfg, const char *name, struct cfg_diag *diag)
     c->audit_log = cfg_string(cfg, "agent", "audit_log");
     c->libvirt_uri = cfg_string(cfg, "agent", "libvirt_uri");
     c->disk_tool = cfg_string(cfg, "agent", "disk_tool");
+    c->share_tool = cfg_string(cfg, "agent", "share_tool");
     vs_log_level_parse(cfg_enum(cfg, "agent", "log_level"), &level);
     c->log_level = level;
     c->auth = strcmp(cfg_enum(cfg, "auth", "mode"), "local") == 0 ? AGENT_AUTH_LOCAL

@@ -39,6 +39,7 @@ struct agent_config {
     const char *audit_log;
     const char *libvirt_uri;
     const char *disk_tool;       /* vsmigrate-disk, for the share probes */
+    const char *share_tool;      /* vsmigrate-share, for the doctor's share check */
     int log_level;               /* enum vs_log_level */
 
     /* [auth] */

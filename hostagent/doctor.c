@@ -21,11 +21,11 @@
 #include <unistd.h>
 
 #include "common/json.h"
-#include "fileserver-hooks/sharecheck.h"
 #include "hostagent/agentcfg.h"
 #include "hostagent/client.h"
 #include "hostagent/doctor.h"
 #include "hostagent/domxml.h"
+#include "hostagent/tool.h"
 #include "hostagent/virt.h"
 #include "krb/krb.h"
 #include "smbio/creds.h"
@@ -34,30 +34,48 @@
 #define SKEW_MAX_S 300      /* krb5's default clockskew */
 #define SKEW_WARN_S 60
 
+enum result { PASS, WARN, FAIL, INFO };
+static const char *const result_names[] = { "pass", "warn", "fail", "info" };
+
+struct line {
+    char name[300];
+    enum result result;
+    char text[1200];
+};
+
+#define DOCTOR_LINES_MAX 128
+
 struct doctor {
-    struct share_report out;        /* the lines, in order */
+    struct line lines[DOCTOR_LINES_MAX];
+    size_t nlines;
     const struct agent_config *cfg;
     char host[256];                 /* this host's FQDN */
     char realm[256];
-    char machine[600];              /* HOSTA$@REALM */
+    char machine[600];              /* HOSTA$@REALM, as the keytab spells it */
     char *spn;
     struct krb_acceptor *acc;
+    struct domxml_info *vms;        /* the local VMs' definitions, read once */
+    size_t nvms;
 };
 
 static void
-line(struct doctor *d, const char *name, enum share_item_state st, const char *fmt, ...)
+line(struct doctor *d, const char *name, enum result r, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-line(struct doctor *d, const char *name, enum share_item_state st, const char *fmt, ...)
+line(struct doctor *d, const char *name, enum result r, const char *fmt, ...)
 {
-    char text[1200];
+    struct line *l;
     va_list ap;
 
+    if (d->nlines == DOCTOR_LINES_MAX)
+        return;
+    l = &d->lines[d->nlines++];
+    snprintf(l->name, sizeof l->name, "%s", name);
+    l->result = r;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    vsnprintf(l->text, sizeof l->text, fmt, ap);
     va_end(ap);
-    share_report_add(&d->out, name, st, "%s", text);
 }
 
 /* ---- DNS ----------------------------------------------------------------------- */
@@ -74,7 +92,7 @@ check_dns(struct doctor *d, const char *name)
     snprintf(label, sizeof label, "dns %s", name);
     rc = getaddrinfo(name, NULL, &hints, &ai);
     if (rc != 0) {
-        line(d, label, SHARE_FAIL, "%s does not resolve (%s): add an A record for it (and a PTR "
+        line(d, label, FAIL, "%s does not resolve (%s): add an A record for it (and a PTR "
              "record back) in the domain's DNS", name, gai_strerror(rc));
         return;
     }
@@ -85,18 +103,18 @@ check_dns(struct doctor *d, const char *name)
             continue;
         used += (size_t)snprintf(addrs + used, sizeof addrs - used, "%s%s", used ? " " : "", ip);
         if (getnameinfo(a->ai_addr, a->ai_addrlen, back, sizeof back, NULL, 0, NI_NAMEREQD) != 0) {
-            line(d, label, SHARE_FAIL, "%s resolves to %s, but %s has no reverse (PTR) record: "
+            line(d, label, FAIL, "%s resolves to %s, but %s has no reverse (PTR) record: "
                  "add one pointing back to %s", name, ip, ip, name);
             bad = true;
         } else if (strcasecmp(back, name) != 0) {
-            line(d, label, SHARE_FAIL, "%s resolves to %s, but %s reverse-resolves to %s: fix "
+            line(d, label, FAIL, "%s resolves to %s, but %s reverse-resolves to %s: fix "
                  "the PTR record so that it names %s", name, ip, ip, back, name);
             bad = true;
         }
     }
     freeaddrinfo(ai);
     if (!bad)
-        line(d, label, SHARE_PASS, "%s is %s, and back", name, addrs);
+        line(d, label, PASS, "%s is %s, and back", name, addrs);
 }
 
 /* ---- Kerberos ----------------------------------------------------------------- */
@@ -109,19 +127,19 @@ check_keytab(struct doctor *d)
     const char *kt = d->cfg->keytab;
 
     if (!krb_keytab_examine(kt, d->machine, d->spn, &st, &err)) {
-        line(d, "keytab", SHARE_FAIL, "%s", err.message);
+        line(d, "keytab", FAIL, "%s", err.message);
         return;
     }
     if (st.machine[0])
         snprintf(d->machine, sizeof d->machine, "%s", st.machine);
     if (st.machine_kvno < 0 || st.service_kvno < 0) {
-        line(d, "keytab", SHARE_FAIL, "the keytab %s lacks %s: export both %s and %s into it "
+        line(d, "keytab", FAIL, "the keytab %s lacks %s: export both %s and %s into it "
              "(samba-tool domain exportkeytab --principal, or ktpass on Windows; see "
              "examples/ad/)", kt, st.machine_kvno < 0 ? d->machine : d->spn, d->machine, d->spn);
         return;
     }
     if (!st.tgt_ok) {
-        line(d, "keytab", SHARE_FAIL, st.tgt_stale_key
+        line(d, "keytab", FAIL, st.tgt_stale_key
              ? "the keytab %s holds a stale key for %s (kvno %d): the KDC refused it (%s); the "
                "computer account's password changed after the keytab was written: export a fresh "
                "keytab (net ads keytab create, or samba-tool domain exportkeytab) and restart "
@@ -131,22 +149,22 @@ check_keytab(struct doctor *d)
         return;
     }
     if (st.kdc_service_kvno < 0)
-        line(d, "keytab", SHARE_FAIL, "the KDC issues no ticket for %s (%s): register the SPN on "
+        line(d, "keytab", FAIL, "the KDC issues no ticket for %s (%s): register the SPN on "
              "the computer account (setspn -S %s, or samba-tool spn add)", d->spn,
              st.service_error, d->spn);
     else if (st.kdc_service_kvno != st.service_kvno)
-        line(d, "keytab", SHARE_FAIL, "the keytab %s holds %s at kvno %d, but the KDC encrypts "
+        line(d, "keytab", FAIL, "the keytab %s holds %s at kvno %d, but the KDC encrypts "
              "its tickets with kvno %d: admins' tickets will not decrypt; export a fresh keytab "
              "and restart vsmigrated", kt, d->spn, st.service_kvno, st.kdc_service_kvno);
     else
-        line(d, "keytab", SHARE_PASS, "%s holds %s (kvno %d) and %s (kvno %d), as the KDC has "
+        line(d, "keytab", PASS, "%s holds %s (kvno %d) and %s (kvno %d), as the KDC has "
              "them", kt, d->machine, st.machine_kvno, d->spn, st.service_kvno);
     if (labs(st.clock_skew) > SKEW_MAX_S)
-        line(d, "clock", SHARE_FAIL, "this host's clock is %ld s off the KDC's (Kerberos allows "
+        line(d, "clock", FAIL, "this host's clock is %ld s off the KDC's (Kerberos allows "
              "%d): synchronise it (chrony or systemd-timesyncd against the domain controllers)",
              st.clock_skew, SKEW_MAX_S);
     else
-        line(d, "clock", labs(st.clock_skew) > SKEW_WARN_S ? SHARE_WARN : SHARE_PASS,
+        line(d, "clock", labs(st.clock_skew) > SKEW_WARN_S ? WARN : PASS,
              "%ld s from the KDC's clock (Kerberos allows %d)", st.clock_skew, SKEW_MAX_S);
 }
 
@@ -158,19 +176,19 @@ check_delegation(struct doctor *d, const char *service, const char *target_host)
 
     snprintf(label, sizeof label, "delegation %s/%s", service, target_host);
     if (d->acc == NULL) {
-        line(d, label, SHARE_FAIL, "not tried: the host's own Kerberos credential is unusable "
+        line(d, label, FAIL, "not tried: the host's own Kerberos credential is unusable "
              "(see keytab)");
         return;
     }
     if (!krb_service_principal_for(service, target_host, &target, &err)) {
-        line(d, label, SHARE_FAIL, "%s", err.message);
+        line(d, label, FAIL, "%s", err.message);
         return;
     }
     if (krb_delegation_probe(d->acc, target, &err))
-        line(d, label, SHARE_PASS, "the KDC lets %s act for an admin toward %s (S4U2Proxy "
+        line(d, label, PASS, "the KDC lets %s act for an admin toward %s (S4U2Proxy "
              "tried)", d->machine, target);
     else
-        line(d, label, SHARE_FAIL, "%s", err.message);
+        line(d, label, FAIL, "%s", err.message);
     free(target);
 }
 
@@ -187,7 +205,7 @@ check_port(struct doctor *d, const char *peer)
     snprintf(label, sizeof label, "port %s", peer);
     snprintf(port, sizeof port, "%d", d->cfg->peer_port);
     if ((rc = getaddrinfo(peer, port, &hints, &ai)) != 0) {
-        line(d, label, SHARE_FAIL, "%s does not resolve: %s", peer, gai_strerror(rc));
+        line(d, label, FAIL, "%s does not resolve: %s", peer, gai_strerror(rc));
         return;
     }
     for (struct addrinfo *a = ai; a; a = a->ai_next) {
@@ -214,9 +232,9 @@ check_port(struct doctor *d, const char *peer)
     }
     freeaddrinfo(ai);
     if (reached == tried)
-        line(d, label, SHARE_PASS, "vsmigrated on %s answers on TCP %s", peer, port);
+        line(d, label, PASS, "vsmigrated on %s answers on TCP %s", peer, port);
     else
-        line(d, label, SHARE_FAIL, "TCP %s on %s is not reachable at %s: is vsmigrated running "
+        line(d, label, FAIL, "TCP %s on %s is not reachable at %s: is vsmigrated running "
              "there (systemctl status vsmigrated), and does its firewall allow port %s from "
              "this host?", port, peer, failed, port);
 }
@@ -292,33 +310,19 @@ free_list(char **v, size_t n)
 
 /* Which local VMs use network name: "web01, db01" */
 static void
-vms_using(struct doctor *d, const char *name, char *out, size_t len)
+vms_using(const struct doctor *d, const char *name, char *out, size_t len)
 {
-    struct virt_vm *vms = NULL;
-    struct vs_error err;
-    size_t n = 0, used = 0;
+    size_t used = 0;
 
     out[0] = '\0';
-    if (!virt_list(d->cfg->libvirt_uri, &vms, &n, &err))
-        return;
-    for (size_t i = 0; i < n; i++) {
-        char *xml = NULL, state[24];
-        struct domxml_info info;
-        if (!virt_domain_xml(d->cfg->libvirt_uri, vms[i].name, &xml, state, sizeof state, &err))
-            continue;
-        if (domxml_parse(xml, strlen(xml), &info, &err)) {
-            for (size_t k = 0; k < info.nnics; k++)
-                if (strcmp(info.nics[k].kind, "network") == 0 &&
-                    strcmp(info.nics[k].name, name) == 0 && used < len) {
-                    used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "",
-                                             info.name);
-                    break;
-                }
-            domxml_free(&info);
-        }
-        free(xml);
-    }
-    free(vms);
+    for (size_t i = 0; i < d->nvms && used < len; i++)
+        for (size_t k = 0; k < d->vms[i].nnics; k++)
+            if (strcmp(d->vms[i].nics[k].kind, "network") == 0 &&
+                strcmp(d->vms[i].nics[k].name, name) == 0) {
+                used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "",
+                                         d->vms[i].name);
+                break;
+            }
 }
 
 static void
@@ -331,23 +335,23 @@ check_networks(struct doctor *d, const char *peer)
 
     snprintf(label, sizeof label, "networks %s", peer);
     if (d->acc == NULL) {
-        line(d, label, SHARE_FAIL, "not asked: the host's own Kerberos credential is unusable "
+        line(d, label, FAIL, "not asked: the host's own Kerberos credential is unusable "
              "(see keytab)");
         return;
     }
     if (!virt_networks(d->cfg->libvirt_uri, &mine, &nmine, &err)) {
-        line(d, label, SHARE_FAIL, "%s", err.message);
+        line(d, label, FAIL, "%s", err.message);
         return;
     }
     if (!peer_networks(d, peer, &theirs, &ntheirs, &err)) {
-        line(d, label, SHARE_FAIL, "cannot ask %s for its networks: %s", peer, err.message);
+        line(d, label, FAIL, "cannot ask %s for its networks: %s", peer, err.message);
         free_list(mine, nmine);
         return;
     }
     for (size_t i = 0; i < nmine; i++)
         if (!in_list(theirs, ntheirs, mine[i])) {
             vms_using(d, mine[i], users, sizeof users);
-            line(d, label, SHARE_FAIL, "%s has no libvirt network '%s'%s%s%s: VMs on it cannot "
+            line(d, label, FAIL, "%s has no libvirt network '%s'%s%s%s: VMs on it cannot "
                  "move there; define it on %s (virsh net-define, net-start, net-autostart) "
                  "with the same name", peer, mine[i], users[0] ? " (used here by " : "", users,
                  users[0] ? ")" : "", peer);
@@ -355,13 +359,13 @@ check_networks(struct doctor *d, const char *peer)
         }
     for (size_t i = 0; i < ntheirs; i++)
         if (!in_list(mine, nmine, theirs[i])) {
-            line(d, label, SHARE_FAIL, "this host has no libvirt network '%s', which %s has: "
+            line(d, label, FAIL, "this host has no libvirt network '%s', which %s has: "
                  "VMs on it cannot move here; define it here (virsh net-define, net-start, "
                  "net-autostart) with the same name", theirs[i], peer);
             differ = true;
         }
     if (!differ)
-        line(d, label, SHARE_PASS, "%s has the same %zu libvirt network%s as this host", peer,
+        line(d, label, PASS, "%s has the same %zu libvirt network%s as this host", peer,
              nmine, nmine == 1 ? "" : "s");
     free_list(mine, nmine);
     free_list(theirs, ntheirs);
@@ -369,6 +373,7 @@ check_networks(struct doctor *d, const char *peer)
 
 /* ---- libvirt and the share ------------------------------------------------------- */
 
+/* libvirt answers, and the local VMs' definitions, kept for the checks below. */
 static void
 check_libvirt(struct doctor *d)
 {
@@ -376,123 +381,118 @@ check_libvirt(struct doctor *d)
     struct vs_error err;
     size_t n = 0;
 
-    if (virt_list(d->cfg->libvirt_uri, &vms, &n, &err))
-        line(d, "libvirt", SHARE_PASS, "%s answers (%zu VM%s)", d->cfg->libvirt_uri, n,
-             n == 1 ? "" : "s");
-    else
-        line(d, "libvirt", SHARE_FAIL, "%s", err.message);
-    free(vms);
-}
-
-/* The share: given, or where the local VMs' disks are. */
-static void
-shares_of_vms(struct doctor *d, char ***shares, size_t *n)
-{
-    struct virt_vm *vms = NULL;
-    struct vs_error err;
-    size_t nvms = 0;
-
-    if (!virt_list(d->cfg->libvirt_uri, &vms, &nvms, &err))
+    if (!virt_list(d->cfg->libvirt_uri, &vms, &n, &err)) {
+        line(d, "libvirt", FAIL, "%s", err.message);
         return;
-    for (size_t i = 0; i < nvms; i++) {
+    }
+    line(d, "libvirt", PASS, "%s answers (%zu VM%s)", d->cfg->libvirt_uri, n, n == 1 ? "" : "s");
+    d->vms = calloc(n + 1, sizeof *d->vms);
+    for (size_t i = 0; d->vms && i < n; i++) {
         char *xml = NULL, state[24];
-        struct domxml_info info;
-        if (!virt_domain_xml(d->cfg->libvirt_uri, vms[i].name, &xml, state, sizeof state, &err))
-            continue;
-        if (domxml_parse(xml, strlen(xml), &info, &err)) {
-            for (size_t k = 0; k < info.ndisks; k++) {
-                struct smbio_url u;
-                char share[600];
-                if (!smbio_url_parse(info.disks[k].url, &u, &err))
-                    continue;
-                snprintf(share, sizeof share, "//%s/%s", u.server, u.share);
-                if (!in_list(*shares, *n, share)) {
-                    char **nv = realloc(*shares, (*n + 1) * sizeof *nv);
-                    if (nv == NULL)
-                        break;
-                    *shares = nv;
-                    if (((*shares)[*n] = strdup(share)) != NULL)
-                        (*n)++;
-                }
-            }
-            domxml_free(&info);
-        }
+        if (virt_domain_xml(d->cfg->libvirt_uri, vms[i].name, &xml, state, sizeof state, &err) &&
+            domxml_parse(xml, strlen(xml), &d->vms[d->nvms], &err))
+            d->nvms++;
         free(xml);
     }
     free(vms);
 }
 
+/* The shares the local VMs' disks are on, as //SERVER/SHARE. */
 static void
-check_share(struct doctor *d, const char *text, char **peers, size_t npeers)
+shares_of_vms(const struct doctor *d, char ***shares, size_t *n)
 {
-    struct share_target t;
-    struct share_roles roles = { 0 };
-    struct share_report *rep = calloc(1, sizeof *rep);
-    struct smbio_creds *creds = NULL;
-    struct acl_want *want = NULL;
-    size_t nwant = 0;
-    struct vs_error err;
-    char **hosts = calloc(npeers + 1, sizeof *hosts), label[300], *old = NULL;
+    for (size_t i = 0; i < d->nvms; i++)
+        for (size_t k = 0; k < d->vms[i].ndisks; k++) {
+            struct smbio_url u;
+            struct vs_error err;
+            char share[600], **nv;
+            if (!smbio_url_parse(d->vms[i].disks[k].url, &u, &err))
+                continue;
+            snprintf(share, sizeof share, "//%s/%s", u.server, u.share);
+            if (in_list(*shares, *n, share) || (nv = realloc(*shares, (*n + 1) * sizeof *nv)) == NULL)
+                continue;
+            *shares = nv;
+            if ((nv[*n] = strdup(share)) != NULL)
+                (*n)++;
+        }
+}
 
-    snprintf(label, sizeof label, "share %s", text);
-    if (rep == NULL || hosts == NULL) {
-        free(rep);
-        free(hosts);
+/* "hosta.lab.test" -> "hosta$", appended to a comma-separated list */
+static void
+append_account(char *list, size_t len, const char *fqdn)
+{
+    size_t used = strlen(list);
+    snprintf(list + used, len - used, "%s%.*s$", used ? "," : "", (int)strcspn(fqdn, "."), fqdn);
+}
+
+/* vsmigrate-share check as this host's machine account; its lines become ours. */
+static void
+check_share(struct doctor *d, const char *share, char **peers, size_t npeers)
+{
+    char hosts[2048] = "", admins[2048] = "", label[300], why[1024], ccache[1100];
+    char *out = malloc(65536);
+    struct smbio_creds *creds = NULL;
+    struct vs_error err;
+    int rc;
+
+    snprintf(label, sizeof label, "share %s", share);
+    if (out == NULL)
+        return;
+    append_account(hosts, sizeof hosts, d->host);
+    for (size_t i = 0; i < npeers; i++)
+        append_account(hosts, sizeof hosts, peers[i]);
+    for (size_t i = 0; i < d->cfg->nallowed_groups; i++)
+        snprintf(admins + strlen(admins), sizeof admins - strlen(admins), "%s%s",
+                 i ? "," : "", d->cfg->allowed_groups[i]);
+    /* a private FILE: ccache that libsmbclient can read, removed after */
+    if (!smbio_creds_from_keytab(d->cfg->keytab, d->machine, 0, d->cfg->runtime_dir, &creds, &err)) {
+        line(d, label, FAIL, "not checked: %s", err.message);
+        free(out);
         return;
     }
-    if (!share_target_parse(text, &t, &err)) {
-        line(d, label, SHARE_FAIL, "%s", err.message);
-        goto out;
+    const char *argv[8];
+    int n = 0;
+    argv[n++] = d->cfg->share_tool;
+    argv[n++] = "check";
+    argv[n++] = share;
+    argv[n++] = "--hosts";
+    argv[n++] = hosts;
+    if (admins[0]) {
+        argv[n++] = "--admins";
+        argv[n++] = admins;
     }
-    /* this host and its peers as computer accounts: "hosta$" */
-    for (size_t i = 0; i <= npeers; i++) {
-        const char *h = i == 0 ? d->host : peers[i - 1];
-        hosts[i] = strndup(h, strcspn(h, "."));
-        if (hosts[i] == NULL)
-            goto out;
-        char *dollar = realloc(hosts[i], strlen(hosts[i]) + 2);
-        if (dollar == NULL)
-            goto out;
-        strcat(dollar, "$");
-        hosts[i] = dollar;
-    }
-    roles.hosts = hosts;
-    roles.nhosts = npeers + 1;
-    roles.admins = (char **)d->cfg->allowed_groups;
-    roles.nadmins = d->cfg->nallowed_groups;
-    roles.ldap_uri = d->cfg->ldap_uri;
-    /* as the machine account, in a private FILE: ccache libsmbclient can read */
-    if (!smbio_creds_from_keytab(d->cfg->keytab, d->machine, 0, d->cfg->runtime_dir, &creds, &err)) {
-        line(d, label, SHARE_FAIL, "not checked: %s", err.message);
-        goto out;
-    }
-    old = getenv("KRB5CCNAME") ? strdup(getenv("KRB5CCNAME")) : NULL;
-    setenv("KRB5CCNAME", smbio_creds_ccache(creds), 1);
-    if (!share_wanted_build(&roles, &want, &nwant, &err))
-        line(d, label, SHARE_FAIL, "%s", err.message);
-    else {
-        char tag[64];
-        snprintf(tag, sizeof tag, "%s", hosts[0]);
-        tag[strcspn(tag, "$")] = '\0';
-        share_check_run(&t, want, nwant, tag, rep);
-        for (size_t i = 0; i < rep->n; i++) {
-            char name[300];
-            snprintf(name, sizeof name, "share %s", rep->items[i].name);
-            share_report_add(&d->out, name, rep->items[i].state, "%s", rep->items[i].text);
-        }
-    }
-    if (old)
-        setenv("KRB5CCNAME", old, 1);
-    else
-        unsetenv("KRB5CCNAME");
-    free(old);
-out:
+    argv[n++] = "--lines";
+    argv[n] = NULL;
+    snprintf(ccache, sizeof ccache, "KRB5CCNAME=%s", smbio_creds_ccache(creds));
+    char *env[] = { ccache, NULL };
+    rc = tool_run((char *const *)argv, env, 120000, "share_tool", out, 65536, why, sizeof why);
     smbio_creds_destroy(creds);
-    free(want);
-    for (size_t i = 0; i <= npeers; i++)
-        free(hosts[i]);
-    free(hosts);
-    free(rep);
+    if (rc < 0) {
+        line(d, label, FAIL, "%s", why);
+        free(out);
+        return;
+    }
+    size_t before = d->nlines;
+    for (char *p = out, *nl; *p; p = nl + 1) {
+        char *tab1, *tab2, name[300];
+        nl = strchr(p, '\n');
+        if (nl == NULL)
+            break;          /* a truncated last line is dropped */
+        *nl = '\0';
+        if ((tab1 = strchr(p, '\t')) == NULL || (tab2 = strchr(tab1 + 1, '\t')) == NULL)
+            continue;
+        *tab1 = *tab2 = '\0';
+        enum result r = FAIL;
+        for (size_t k = 0; k < sizeof result_names / sizeof result_names[0]; k++)
+            if (strcmp(p, result_names[k]) == 0)
+                r = (enum result)k;
+        snprintf(name, sizeof name, "share %.280s", tab1 + 1);
+        line(d, name, r, "%s", tab2 + 1);
+    }
+    if (d->nlines == before)
+        line(d, label, FAIL, "%s exited with status %d and reported nothing: run it by hand "
+             "(vsmigrate-share check %s)", d->cfg->share_tool, rc, share);
+    free(out);
 }
 
 /* ---- the run -------------------------------------------------------------------- */
@@ -538,7 +538,7 @@ doctor_run(const struct doctor_options *o)
     virt_init();
     cfg = agent_config_load(o->config, &diag);
     if (cfg == NULL) {
-        line(d, "config", SHARE_FAIL, "%s does not load: %s", o->config,
+        line(d, "config", FAIL, "%s does not load: %s", o->config,
              diag.n ? diag.lines[0] : "unknown error");
         cfg_diag_free(&diag);
         goto report;
@@ -546,24 +546,24 @@ doctor_run(const struct doctor_options *o)
     cfg_diag_free(&diag);
     d->cfg = cfg;
     if (cfg->auth != AGENT_AUTH_KERBEROS) {
-        line(d, "config", SHARE_FAIL, "%s has auth = local: moves between hosts need auth = "
+        line(d, "config", FAIL, "%s has auth = local: moves between hosts need auth = "
              "kerberos, a keytab and an SPN", o->config);
         goto report;
     }
     if (!identity(d, &err)) {
-        line(d, "config", SHARE_FAIL, "%s", err.message);
+        line(d, "config", FAIL, "%s", err.message);
         goto report;
     }
-    line(d, "config", SHARE_PASS, "%s: this host is %s (%s)", o->config, d->host, d->machine);
+    line(d, "config", PASS, "%s: this host is %s", o->config, d->host);
     /* the peers: those given, else every configured one */
     peers = o->npeers ? (char **)o->peers : (char **)cfg->peers;
     npeers = o->npeers ? o->npeers : cfg->npeers;
     if (npeers == 0)
-        line(d, "peers", SHARE_FAIL, "no peer: name one with --peer, or list the hosts VMs move "
+        line(d, "peers", FAIL, "no peer: name one with --peer, or list the hosts VMs move "
              "between in peers of %s", o->config);
     for (size_t i = 0; i < o->npeers; i++)
         if (!agent_config_is_peer(cfg, o->peers[i]))
-            line(d, "peers", SHARE_FAIL, "%s is not in peers of %s: this host would refuse "
+            line(d, "peers", FAIL, "%s is not in peers of %s: this host would refuse "
                  "its moves; add it there and on %s", o->peers[i], o->config, o->peers[i]);
     check_dns(d, d->host);
     for (size_t i = 0; i < npeers; i++)
@@ -585,38 +585,45 @@ doctor_run(const struct doctor_options *o)
     } else
         shares_of_vms(d, &shares, &nshares);
     if (nshares == 0)
-        line(d, "share", SHARE_WARN, "no share to check: no local VM names one in its disks' "
+        line(d, "share", WARN, "no share to check: no local VM names one in its disks' "
              "metadata; give --share //SERVER/SHARE");
     for (size_t i = 0; i < nshares; i++) {
-        struct share_target t;
-        if (share_target_parse(shares[i], &t, &err))
-            check_delegation(d, "cifs", t.server);
+        /* //SERVER/SHARE: vsmigrate-share checks the form; the server is all we need */
+        const char *server = shares[i] + strspn(shares[i], "/\\");
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(server, "/\\"), server);
+        check_delegation(d, "cifs", name);
         check_share(d, shares[i], peers, npeers);
     }
     free_list(shares, nshares);
 report:
-    failures = share_report_failures(&d->out);
+    failures = 0;
+    for (size_t i = 0; i < d->nlines; i++)
+        failures += d->lines[i].result == FAIL;
     if (o->json) {
         printf("{\"host\":");
         json_write_string(stdout, d->host);
         printf(",\"ok\":%s,\"checks\":[", failures ? "false" : "true");
-        for (size_t i = 0; i < d->out.n; i++) {
+        for (size_t i = 0; i < d->nlines; i++) {
             printf("%s{\"name\":", i ? "," : "");
-            json_write_string(stdout, d->out.items[i].name);
-            printf(",\"result\":\"%s\",\"text\":", share_item_state_name(d->out.items[i].state));
-            json_write_string(stdout, d->out.items[i].text);
+            json_write_string(stdout, d->lines[i].name);
+            printf(",\"result\":\"%s\",\"text\":", result_names[d->lines[i].result]);
+            json_write_string(stdout, d->lines[i].text);
             printf("}");
         }
         printf("]}\n");
     } else {
-        for (size_t i = 0; i < d->out.n; i++)
-            printf("%-4s  %-34s %s\n", share_item_state_name(d->out.items[i].state),
-                   d->out.items[i].name, d->out.items[i].text);
+        for (size_t i = 0; i < d->nlines; i++)
+            printf("%-4s  %-34s %s\n", result_names[d->lines[i].result], d->lines[i].name,
+                   d->lines[i].text);
         if (failures)
-            printf("%zu of %zu checks failed\n", failures, d->out.n);
+            printf("%zu of %zu checks failed\n", failures, d->nlines);
         else
-            printf("all %zu checks passed\n", d->out.n);
+            printf("all %zu checks passed\n", d->nlines);
     }
+    for (size_t i = 0; i < d->nvms; i++)
+        domxml_free(&d->vms[i]);
+    free(d->vms);
     if (d->acc)
         krb_acceptor_close(d->acc);
     free(d->spn);

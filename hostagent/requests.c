@@ -25,6 +25,7 @@
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
 #include "hostagent/report.h"
+#include "hostagent/tool.h"
 #include "hostagent/virt.h"
 #include "smbio/url.h"
 
@@ -83,81 +84,6 @@ item(struct vs_writer *w, const char *name, const char *fmt, ...)
 
 /* ---- running vsmigrate-disk ------------------------------------------------------ */
 
-/* Run argv with a time limit; its stdout (bounded) in out. Exit status, or
- * -1 with why set when it could not run or ran too long. */
-static int
-run_tool(const struct settings *s, char *const argv[], char *out, size_t outlen, char *why,
-         size_t whylen)
-{
-    posix_spawn_file_actions_t fa;
-    int pipefd[2], status = 0;
-    pid_t pid;
-    size_t used = 0, nenv = 0;
-    char **env, rundir[600];
-    long long deadline = wire_now_ms() + TOOL_TIMEOUT_MS;
-
-    out[0] = '\0';
-    if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        snprintf(why, whylen, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    while (environ[nenv])
-        nenv++;
-    env = calloc(nenv + 2, sizeof *env);
-    if (env == NULL) {
-        close(pipefd[0]);
-        close(pipefd[1]);
-        snprintf(why, whylen, "out of memory");
-        return -1;
-    }
-    /* the tool's private ccache directory goes under our runtime dir */
-    snprintf(rundir, sizeof rundir, "RUNTIME_DIRECTORY=%s", s->cfg->runtime_dir);
-    size_t k = 0;
-    for (size_t i = 0; i < nenv; i++)
-        if (strncmp(environ[i], "RUNTIME_DIRECTORY=", 18) != 0 &&
-            strncmp(environ[i], "KRB5CCNAME=", 11) != 0)
-            env[k++] = environ[i];
-    env[k++] = rundir;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
-    posix_spawn_file_actions_destroy(&fa);
-    free(env);
-    close(pipefd[1]);
-    if (rc != 0) {
-        close(pipefd[0]);
-        snprintf(why, whylen, "cannot run %s: %s (set disk_tool in [agent] to where "
-                 "vsmigrate-disk is installed)", argv[0], strerror(rc));
-        return -1;
-    }
-    for (;;) {
-        long long left = deadline - wire_now_ms();
-        struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
-        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            close(pipefd[0]);
-            snprintf(why, whylen, "%s did not finish within %d s (is the file server "
-                     "reachable?)", argv[0], TOOL_TIMEOUT_MS / 1000);
-            return -1;
-        }
-        ssize_t n = read(pipefd[0], out + used, outlen - 1 - used);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        used += (size_t)n;
-        out[used] = '\0';
-        if (used == outlen - 1)
-            break;
-    }
-    close(pipefd[0]);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Can credentials open url? ccache, or keytab + principal. */
 static bool
 probe_disk(const struct settings *s, const char *url, const char *ccache, const char *principal,
@@ -183,7 +109,11 @@ probe_disk(const struct settings *s, const char *url, const char *ccache, const 
         argv[n++] = "--write";
     argv[n++] = "--json";
     argv[n] = NULL;
-    rc = run_tool(s, (char *const *)argv, out, sizeof out, why, whylen);
+    char rundir[600], *env[] = { rundir, NULL };
+    /* the tool's private ccache directory goes under our runtime dir */
+    snprintf(rundir, sizeof rundir, "RUNTIME_DIRECTORY=%s", s->cfg->runtime_dir);
+    rc = tool_run((char *const *)argv, env, TOOL_TIMEOUT_MS, "disk_tool", out, sizeof out, why,
+                  whylen);
     if (rc == 0 && strstr(out, "\"ok\":true"))
         return true;
     if (rc >= 0 && json_field(out, "error", why, whylen) == NULL)

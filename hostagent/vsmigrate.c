@@ -23,36 +23,6 @@
 #include "hostagent/agentcfg.h"
 #include "hostagent/report.h"
 
-enum exit_code {
-    EXIT_OK = 0,
-    EXIT_FAILED = 1,       /* a check found problems; the request failed on the host */
-    EXIT_USAGE = 2,
-    EXIT_AUTH = 3,
-    EXIT_DENIED = 4,
-    EXIT_UNREACHABLE = 5,
-    EXIT_NOTFOUND = 6,
-    EXIT_BUSY = 7,
-    EXIT_TIMEOUT = 8,
-    EXIT_PROTOCOL = 9,
-};
-
-static int
-exit_for(enum vs_errcode code)
-{
-    switch (code) {
-    case VS_OK: return EXIT_OK;
-    case VS_ERR_INVALID: return EXIT_USAGE;
-    case VS_ERR_AUTH: return EXIT_AUTH;
-    case VS_ERR_DENIED: return EXIT_DENIED;
-    case VS_ERR_UNAVAILABLE: return EXIT_UNREACHABLE;
-    case VS_ERR_NOTFOUND: return EXIT_NOTFOUND;
-    case VS_ERR_BUSY: return EXIT_BUSY;
-    case VS_ERR_TIMEOUT: return EXIT_TIMEOUT;
-    case VS_ERR_PROTOCOL: return EXIT_PROTOCOL;
-    default: return EXIT_FAILED;
-    }
-}
-
 struct options {
     const char *command, *arg, *host, *from, *to, *spn, *socket;
     const char *config, *share;
@@ -102,7 +72,7 @@ fail(const struct options *o, enum vs_errcode code, const char *message)
         printf(",\"code\":\"%s\"}\n", vs_errcode_name(code));
     }
     fprintf(stderr, "vsmigrate: %s\n", message);
-    return exit_for(code);
+    return vs_exit_for(code);
 }
 
 static bool
@@ -139,7 +109,7 @@ show_status(const struct options *o, const struct vsm_message *m)
         for (size_t i = 0; i < m->n; i++)
             if (item_of(&m->fields[i], name, sizeof name, value, sizeof value))
                 printf("%-18s %s\n", name, value);
-        return EXIT_OK;
+        return VS_EXIT_OK;
     }
     printf("{");
     for (size_t i = 0; i < m->n; i++) {
@@ -161,7 +131,7 @@ show_status(const struct options *o, const struct vsm_message *m)
         json_write_string(stdout, value);
     }
     printf("]}\n");
-    return EXIT_OK;
+    return VS_EXIT_OK;
 }
 
 /* "state=running memory_mib=256 vcpus=1" */
@@ -214,7 +184,7 @@ show_list(const struct options *o, const struct vsm_message *m, const char *host
         printf("]}\n");
     else if (n == 0)
         printf("(no VMs)\n");
-    return EXIT_OK;
+    return VS_EXIT_OK;
 }
 
 static int
@@ -256,7 +226,7 @@ show_check(const struct options *o, const struct vsm_message *m)
                    r->lines[i].text);
         printf("%s: %s\n", o->arg, summary);
     }
-    rc = report_failures(r) ? EXIT_FAILED : EXIT_OK;
+    rc = report_failures(r) ? VS_EXIT_FAILED : VS_EXIT_OK;
     free(r);
     return rc;
 }
@@ -336,7 +306,7 @@ run(const struct options *o)
             printf("{\"ok\":true}\n");
         else
             printf("%s: done\n", action);
-        rc = EXIT_OK;
+        rc = VS_EXIT_OK;
     }
     free(buf);
     free(reply);
@@ -373,7 +343,7 @@ main(int argc, char **argv)
             o.port = (int)strtol(optarg, &end, 10);
             if (*end || o.port < 1 || o.port > 65535) {
                 fprintf(stderr, "vsmigrate: --port takes a number from 1 to 65535\n");
-                return EXIT_USAGE;
+                return VS_EXIT_USAGE;
             }
             break;
         case 's': o.spn = optarg; break;
@@ -382,26 +352,26 @@ main(int argc, char **argv)
             o.timeout_ms = strtol(optarg, &end, 10) * 1000;
             if (*end || o.timeout_ms <= 0) {
                 fprintf(stderr, "vsmigrate: --timeout takes a number of seconds\n");
-                return EXIT_USAGE;
+                return VS_EXIT_USAGE;
             }
             break;
         case 'P':
             if (o.npeers == sizeof o.peers / sizeof o.peers[0]) {
                 fprintf(stderr, "vsmigrate: at most 16 --peer options\n");
-                return EXIT_USAGE;
+                return VS_EXIT_USAGE;
             }
             o.peers[o.npeers++] = optarg;
             break;
         case 'D': o.share = optarg; break;
         case 'C': o.config = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        case 'V': printf("vsmigrate %s\n", PACKAGE_VERSION); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        case 'h': usage(stdout); return VS_EXIT_OK;
+        case 'V': printf("vsmigrate %s\n", PACKAGE_VERSION); return VS_EXIT_OK;
+        default: usage(stderr); return VS_EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         usage(stderr);
-        return EXIT_USAGE;
+        return VS_EXIT_USAGE;
     }
     o.command = argv[optind++];
     if (strcmp(o.command, "doctor") == 0) {
@@ -409,13 +379,13 @@ main(int argc, char **argv)
                                     .share = o.share, .json = o.json };
         if (optind != argc) {
             fprintf(stderr, "vsmigrate: unexpected argument '%s'\n", argv[optind]);
-            return EXIT_USAGE;
+            return VS_EXIT_USAGE;
         }
         return doctor_run(&d);
     }
     if (o.npeers || o.share) {
         fprintf(stderr, "vsmigrate: --peer and --share are for doctor\n");
-        return EXIT_USAGE;
+        return VS_EXIT_USAGE;
     }
     bool needs_arg = strcmp(o.command, "check") == 0 || strcmp(o.command, "move") == 0 ||
                      strcmp(o.command, "cancel") == 0;
@@ -423,28 +393,28 @@ main(int argc, char **argv)
     if (!known) {
         fprintf(stderr, "vsmigrate: unknown command '%s' (status, list, check, move, cancel, doctor; "
                 "see vsmigrate --help)\n", o.command);
-        return EXIT_USAGE;
+        return VS_EXIT_USAGE;
     }
     if (needs_arg) {
         if (optind >= argc) {
             fprintf(stderr, "vsmigrate: %s needs %s\n", o.command,
                     strcmp(o.command, "cancel") == 0 ? "a job id" : "a VM name");
-            return EXIT_USAGE;
+            return VS_EXIT_USAGE;
         }
         o.arg = argv[optind++];
     }
     if (optind != argc) {
         fprintf(stderr, "vsmigrate: unexpected argument '%s'\n", argv[optind]);
-        return EXIT_USAGE;
+        return VS_EXIT_USAGE;
     }
     if ((strcmp(o.command, "check") == 0 || strcmp(o.command, "move") == 0) && o.to == NULL) {
         fprintf(stderr, "vsmigrate: %s needs --to HOST (and --from HOST unless run on the "
                 "source host)\n", o.command);
-        return EXIT_USAGE;
+        return VS_EXIT_USAGE;
     }
     if (o.host && (strcmp(o.command, "check") == 0 || strcmp(o.command, "move") == 0)) {
         fprintf(stderr, "vsmigrate: %s takes --from, not --host\n", o.command);
-        return EXIT_USAGE;
+        return VS_EXIT_USAGE;
     }
     return run(&o);
 }

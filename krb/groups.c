@@ -289,38 +289,42 @@ krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *const *
 }
 
 bool
-krb_accounts_resolve(const char *ldap_uri, char *const *names, size_t n, char ***sids,
-                     struct vs_error *err)
+krb_default_principal(char *buf, size_t len)
 {
-    krb5_context k = NULL;
+    krb5_context k;
     krb5_ccache cc = NULL;
     krb5_principal me = NULL;
-    char *who = NULL;
+    char *text = NULL;
     bool ok = false;
 
-    *sids = NULL;
-    if (krb5_init_context(&k) != 0) {
-        vs_error_set(err, VS_ERR_INTERNAL, "cannot start Kerberos: check /etc/krb5.conf");
+    buf[0] = '\0';
+    if (krb5_init_context(&k) != 0)
         return false;
-    }
-    if (krb5_cc_default(k, &cc) != 0 || krb5_cc_get_principal(k, cc, &me) != 0 ||
-        krb5_unparse_name(k, me, &who) != 0) {
-        vs_error_set(err, VS_ERR_AUTH, "no Kerberos ticket to look names up in the directory "
-                     "with: run kinit as an admin of the domain first");
-        goto out;
-    }
-    {
-        char realm[256];
-        snprintf(realm, sizeof realm, "%.*s", (int)me->realm.length, me->realm.data);
-        struct directory_login login = { NULL, realm, who };
-        ok = directory_resolve(&login, ldap_uri, NULL, names, n, sids, err);
-    }
-out:
-    krb5_free_unparsed_name(k, who);
+    if (krb5_cc_default(k, &cc) == 0 && krb5_cc_get_principal(k, cc, &me) == 0 &&
+        krb5_unparse_name(k, me, &text) == 0)
+        ok = (size_t)snprintf(buf, len, "%s", text) < len;
+    krb5_free_unparsed_name(k, text);
     if (me)
         krb5_free_principal(k, me);
     if (cc)
         krb5_cc_close(k, cc);
     krb5_free_context(k);
     return ok;
+}
+
+bool
+krb_accounts_resolve(const char *ldap_uri, char *const *names, size_t n, char ***sids,
+                     struct vs_error *err)
+{
+    char who[512];
+    const char *at;
+
+    *sids = NULL;
+    if (!krb_default_principal(who, sizeof who) || (at = strrchr(who, '@')) == NULL) {
+        vs_error_set(err, VS_ERR_AUTH, "no Kerberos ticket to look names up in the directory "
+                     "with: run kinit as an admin of the domain first");
+        return false;
+    }
+    struct directory_login login = { NULL, at + 1, who };
+    return directory_resolve(&login, ldap_uri, NULL, names, n, sids, err);
 }

@@ -200,6 +200,9 @@ bool krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *co
  * bound as the caller: the default ccache ($KRB5CCNAME). */
 bool krb_accounts_resolve(const char *ldap_uri, char *const *names, size_t n, char ***sids,
                           struct vs_error *err);
+/* The default ccache's principal ("admin@LAB.TEST"); false (and "") when
+ * there is no ticket. */
+bool krb_default_principal(char *buf, size_t len);
 /* A binary SID (as in objectSid) as text; false if malformed. Pure. */
 bool krb_sid_from_binary(const void *data, size_t len, char *out, size_t outlen);
 

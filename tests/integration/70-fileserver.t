@@ -105,7 +105,7 @@ export_ok "hostc exports the disk standby" hostc standby
 out=$(disk hostc promote 2>&1); rc=$?
 tap_diag "hostc promote: $out"
 tap_check "... but its promote is refused by the file server's ACL (exit 1, access denied)" \
-    bash -c "[ $rc -eq 1 ] && printf '%s' \"\$1\" | grep -qi 'denied\|refused'" _ "$out"
+    bash -c "[ $rc -eq 1 ] && printf '%s' \"\$1\" | grep -q 'refused read-write access to $url for hostc\\\$@LAB.TEST'" _ "$out"
 tap_check "... and the export stays standby" test "$(json_get "$(status_of hostc)" .mode)" = standby
 export_stop hostc
 out=$("$lab" exec hosta -- "$disktool" probe "$url" --ccache "$(machine_ccache hosta)" --write 2>&1); rc=$?
