@@ -62,7 +62,8 @@ smbio_control_reply(char *buf, size_t len, bool ok, const struct vs_error *err,
     if (snprintf(buf, len,
                  "{\"ok\":%s%s%s%s%s%s,\"mode\":\"%s\",\"reads\":%llu,\"writes\":%llu,"
                  "\"flushes\":%llu,\"bytes_read\":%llu,\"bytes_written\":%llu,\"errors\":%llu,"
-                 "\"connections\":%llu,\"reconnects\":%llu,\"writer_lost\":%llu,"
+                 "\"connections\":%llu,\"io\":\"%s\",\"max_in_flight\":%llu,\"readahead_hits\":%llu,"
+                 "\"reconnects\":%llu,\"writer_lost\":%llu,"
                  "\"ticket_renewals\":%llu,\"ticket_expires\":%lld}\n",
                  ok ? "true" : "false",
                  ok ? "" : ",\"code\":\"", ok ? "" : vs_errcode_name(err ? err->code : VS_ERR_INTERNAL),
@@ -71,7 +72,9 @@ smbio_control_reply(char *buf, size_t len, bool ok, const struct vs_error *err,
                  (unsigned long long)st->reads, (unsigned long long)st->writes,
                  (unsigned long long)st->flushes, (unsigned long long)st->bytes_read,
                  (unsigned long long)st->bytes_written, (unsigned long long)st->errors,
-                 (unsigned long long)st->connections, (unsigned long long)st->reconnects,
+                 (unsigned long long)st->connections, st->pipelined ? "pipelined" : "serial",
+                 (unsigned long long)st->max_in_flight, (unsigned long long)st->readahead_hits,
+                 (unsigned long long)st->reconnects,
                  (unsigned long long)st->writer_lost, (unsigned long long)st->ticket_renewals,
                  (long long)st->ticket_expires) >= (int)len)
         smbio_control_reply_error(buf, len, "reply too long");

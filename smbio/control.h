@@ -5,6 +5,7 @@
  * one JSON line back:
  *   {"ok":true,"mode":"active","reads":N,"writes":N,"flushes":N,
  *    "bytes_read":N,"bytes_written":N,"errors":N,"connections":N,
+ *    "io":"pipelined"|"serial","max_in_flight":N,"readahead_hits":N,
  *    "reconnects":N,"writer_lost":N,"ticket_renewals":N,"ticket_expires":T}
  *   {"ok":false,"code":"busy","error":"...", ...the same counters...}
  * Pure code: parsing and formatting, unit-tested and fuzzed. */
@@ -26,6 +27,9 @@ struct smbio_stats {
     uint64_t reads, writes, flushes, bytes_read, bytes_written, errors;
     uint64_t connections, reconnects, writer_lost, ticket_renewals;
     int64_t ticket_expires;   /* unix time; 0 when the caller manages the ccache */
+    bool pipelined;           /* the connections pipeline requests (smbio/disk.h) */
+    uint64_t max_in_flight;   /* the most requests one connection had in flight */
+    uint64_t readahead_hits;  /* reads answered from the read-ahead */
 };
 
 /* "release\n" and "release" are the same; anything else is refused. */

@@ -6,10 +6,14 @@
  * hosts from writing one disk. standby -> active is smbio_disk_promote;
  * active -> standby is smbio_disk_release (flush, then close the writer).
  *
- * libsmbclient does one request at a time per context, so a disk has
- * several connections ("lanes"), each its own context with its own reader.
- * Lane 0 also holds the writer: writes, flushes and mode changes go there,
- * reads go to whichever lane is free. Every call is thread-safe.
+ * A disk has several connections ("lanes"), each its own libsmbclient
+ * context with its own reader. Lane 0 also holds the writer: writes, flushes
+ * and mode changes go there; reads fill the first lanes first. Where Samba's
+ * asynchronous calls can be used (smbio/libsmb.h), a lane keeps up to
+ * SMBIO_LANE_DEPTH reads and writes in flight at once ("pipelined"), so
+ * that concurrent writes through the one writer handle do not wait for each
+ * other's round trip; otherwise a lane does one request at a time
+ * ("serial"), libsmbclient's own way. Every call is thread-safe.
  *
  * A lane whose SMB session dies (server restart, network cut, the session's
  * Kerberos ticket expired) reconnects with bounded back-off, and lane 0
@@ -38,13 +42,19 @@ enum smbio_mode { SMBIO_STANDBY, SMBIO_ACTIVE };
 enum smbio_flush { SMBIO_FLUSH_WRITE_THROUGH, SMBIO_FLUSH_SERVER };
 
 #define SMBIO_CONNECTIONS_MAX 16
+#define SMBIO_LANE_DEPTH 16   /* requests in flight on one lane, pipelined */
+
+/* AUTO: pipelined where this Samba allows it, else serial. PIPELINED fails
+ * at open where it cannot be had. */
+enum smbio_io { SMBIO_IO_AUTO, SMBIO_IO_PIPELINED, SMBIO_IO_SERIAL };
 
 struct smbio_disk_options {
     unsigned connections;            /* lanes, 1..SMBIO_CONNECTIONS_MAX; 0 means 4 */
     unsigned reconnect_timeout_ms;   /* give up reconnecting after this; 0 means 60 s */
     enum smbio_flush flush;
+    enum smbio_io io;
     /* Called before each reconnect attempt (e.g. to renew the tickets in the
-     * ccache); may be NULL. Runs with a lane locked: must not call back in. */
+     * ccache); may be NULL. Runs while a lane is held: must not call back in. */
     void (*before_reconnect)(void *opaque);
     void *opaque;
 };
@@ -52,6 +62,9 @@ struct smbio_disk_options {
 struct smbio_disk_counters {
     uint64_t reconnects;        /* lanes reconnected after a lost session */
     uint64_t writer_lost;       /* the writer could not be re-taken (someone else has it) */
+    uint64_t max_in_flight;     /* the most requests one lane had in flight at once */
+    uint64_t readahead_hits;    /* reads answered from the read-ahead */
+    bool pipelined;             /* the lanes pipeline (else: one request at a time) */
 };
 
 struct smbio_disk;

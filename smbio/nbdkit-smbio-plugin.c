@@ -8,8 +8,8 @@
  * agent (or vsmigrate-disk) talks to it through the control socket: one
  * line in ("status", "release", "promote"), one JSON line out.
  *
- * smbio/disk.c is thread-safe (several SMB connections, one writer), so the
- * plugin runs PARALLEL. With keytab=, a renewal thread keeps the tickets
+ * smbio/disk.c is thread-safe (several SMB connections, each with several
+ * requests in flight, one writer), so the plugin runs PARALLEL. With keytab=, a renewal thread keeps the tickets
  * fresh; the disk reconnects with them when a session expires. */
 #include <config.h>
 
@@ -110,6 +110,18 @@ smbio_config(const char *key, const char *value)
             return -1;
         }
         return 0;
+    } else if (strcmp(key, "io") == 0) {
+        if (strcmp(value, "auto") == 0)
+            disk_opts.io = SMBIO_IO_AUTO;
+        else if (strcmp(value, "pipelined") == 0)
+            disk_opts.io = SMBIO_IO_PIPELINED;
+        else if (strcmp(value, "serial") == 0)
+            disk_opts.io = SMBIO_IO_SERIAL;
+        else {
+            nbdkit_error("io must be auto, pipelined or serial, not '%s'", value);
+            return -1;
+        }
+        return 0;
     } else if (strcmp(key, "connections") == 0) {
         if (nbdkit_parse_unsigned("connections", value, &n) == -1)
             return -1;
@@ -133,7 +145,7 @@ smbio_config(const char *key, const char *value)
         return 0;
     } else {
         nbdkit_error("unknown parameter '%s' (smbio takes url=, ccache= or keytab= with principal=, "
-                     "mode=, flush=, connections=, reconnect-timeout=, ticket-lifetime= and control=)", key);
+                     "mode=, flush=, io=, connections=, reconnect-timeout=, ticket-lifetime= and control=)", key);
         return -1;
     }
     free(*slot);
@@ -174,7 +186,8 @@ smbio_config_complete(void)
     "mode=standby|active          standby: read-only, others may write (default)\n" \
     "control=PATH                 unix socket for vsmigrate-disk release|promote|status\n" \
     "flush=write-through|server   server: the share has 'sync always = yes'; flush sends nothing\n" \
-    "connections=N                SMB connections for parallel reads (default 4, max 16)\n" \
+    "io=auto|pipelined|serial     pipelined: several requests in flight per connection (default: where Samba allows)\n" \
+    "connections=N                SMB connections for reads (default 4, max 16)\n" \
     "reconnect-timeout=DURATION   how long to retry a lost SMB session before failing I/O (default 60s)\n" \
     "ticket-lifetime=DURATION     with keytab=: the TGT lifetime to ask for (default: the KDC's)"
 
@@ -201,6 +214,9 @@ stats_snapshot(struct smbio_stats *out)
     out->connections = disk_opts.connections;
     out->reconnects = dc.reconnects;
     out->writer_lost = dc.writer_lost;
+    out->pipelined = dc.pipelined;
+    out->max_in_flight = dc.max_in_flight;
+    out->readahead_hits = dc.readahead_hits;
     out->ticket_renewals = creds ? smbio_creds_renewals(creds) : 0;
     out->ticket_expires = creds ? (int64_t)smbio_creds_expires(creds) : 0;
 }

@@ -117,6 +117,8 @@ tap_check "a bad mode stops at start, saying so" grep -q 'mode must be standby o
 
 timeout 30 "$lab" exec hosta -- nbdkit --foreground --unix /run/vsmigrate/disks/bad.sock "$plugin" url="$url" ccache="$(machine_ccache hosta)" flush=sometimes >"$work/bad4.out" 2>&1
 tap_check "a bad flush policy stops at start, saying so" grep -q 'flush must be write-through or server' "$work/bad4.out"
+timeout 30 "$lab" exec hosta -- nbdkit --foreground --unix /run/vsmigrate/disks/bad.sock "$plugin" url="$url" ccache="$(machine_ccache hosta)" io=async >"$work/bad5.out" 2>&1
+tap_check "a bad io= stops at start, saying so" grep -q 'io must be auto, pipelined or serial' "$work/bad5.out"
 
 # flush=server: the admin vouches for "sync always"; a flush then sends nothing
 cleanup; pids=()

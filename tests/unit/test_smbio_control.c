@@ -41,13 +41,14 @@ static void
 test_replies(void **state)
 {
     (void)state;
-    struct smbio_stats st = { 1, 2, 3, 4096, 8192, 0, 4, 5, 0, 2, 1790000000 };
+    struct smbio_stats st = { 1, 2, 3, 4096, 8192, 0, 4, 5, 0, 2, 1790000000, true, 9, 6 };
     struct vs_error err;
     char buf[1024];
 
     smbio_control_reply(buf, sizeof buf, true, NULL, SMBIO_ACTIVE, &st);
     assert_string_equal(buf, "{\"ok\":true,\"mode\":\"active\",\"reads\":1,\"writes\":2,\"flushes\":3,"
                              "\"bytes_read\":4096,\"bytes_written\":8192,\"errors\":0,\"connections\":4,"
+                             "\"io\":\"pipelined\",\"max_in_flight\":9,\"readahead_hits\":6,"
                              "\"reconnects\":5,\"writer_lost\":0,\"ticket_renewals\":2,"
                              "\"ticket_expires\":1790000000}\n");
     vs_error_set(&err, VS_ERR_BUSY, "held by \"hosta\"\\ now\n");
