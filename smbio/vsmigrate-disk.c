@@ -168,7 +168,8 @@ main(int argc, char **argv)
                    json_field(reply, "error", error, sizeof error) ? error : "unknown error", mode);
         if (cmd == SMBIO_CMD_STATUS) {
             static const char *const keys[] = { "reads", "writes", "flushes", "bytes_read",
-                                                "bytes_written", "errors" };
+                                                "bytes_written", "errors", "connections", "io",
+                                                "max_in_flight", "readahead_hits", "reconnects" };
             for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
                 printf("  %-14s %s\n", keys[i], json_field(reply, keys[i], v, sizeof v) ? v : "?");
         }
