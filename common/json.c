@@ -31,6 +31,18 @@ json_write_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+void
+json_write_check(FILE *f, bool first, const char *name, const char *result, const char *text)
+{
+    fputs(first ? "{\"name\":" : ",{\"name\":", f);
+    json_write_string(f, name);
+    fputs(",\"result\":", f);
+    json_write_string(f, result);
+    fputs(",\"text\":", f);
+    json_write_string(f, text);
+    fputc('}', f);
+}
+
 const char *
 json_field(const char *json, const char *key, char *out, size_t len)
 {

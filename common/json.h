@@ -6,6 +6,7 @@
 #ifndef VSM_COMMON_JSON_H
 #define VSM_COMMON_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -13,6 +14,10 @@
  * below 0x20 and DEL are escaped; other bytes pass as they are (the
  * callers' text is UTF-8 already, checked where it came from). */
 void json_write_string(FILE *f, const char *s);
+
+/* One element of a --json "checks" array (vsmigrate doctor, vsmigrate-share
+ * check): {"name":...,"result":...,"text":...}, after a comma unless first. */
+void json_write_check(FILE *f, bool first, const char *name, const char *result, const char *text);
 
 /* The value of "key": in a flat one-line object written by json_write_string
  * (a string, unescaped; or a bare number or word), into out (truncated to

@@ -255,13 +255,9 @@ do_check(const struct options *o)
         printf("{\"share\":");
         json_write_string(stdout, o->target);
         printf(",\"ok\":%s,\"checks\":[", failures ? "false" : "true");
-        for (size_t i = 0; i < rep->n; i++) {
-            printf("%s{\"name\":", i ? "," : "");
-            json_write_string(stdout, rep->items[i].name);
-            printf(",\"result\":\"%s\",\"text\":", share_item_state_name(rep->items[i].state));
-            json_write_string(stdout, rep->items[i].text);
-            printf("}");
-        }
+        for (size_t i = 0; i < rep->n; i++)
+            json_write_check(stdout, i == 0, rep->items[i].name,
+                             share_item_state_name(rep->items[i].state), rep->items[i].text);
         printf("]}\n");
     } else if (lines_output) {
         for (size_t i = 0; i < rep->n; i++)

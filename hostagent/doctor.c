@@ -604,13 +604,9 @@ report:
         printf("{\"host\":");
         json_write_string(stdout, d->host);
         printf(",\"ok\":%s,\"checks\":[", failures ? "false" : "true");
-        for (size_t i = 0; i < d->nlines; i++) {
-            printf("%s{\"name\":", i ? "," : "");
-            json_write_string(stdout, d->lines[i].name);
-            printf(",\"result\":\"%s\",\"text\":", result_names[d->lines[i].result]);
-            json_write_string(stdout, d->lines[i].text);
-            printf("}");
-        }
+        for (size_t i = 0; i < d->nlines; i++)
+            json_write_check(stdout, i == 0, d->lines[i].name, result_names[d->lines[i].result],
+                             d->lines[i].text);
         printf("]}\n");
     } else {
         for (size_t i = 0; i < d->nlines; i++)

@@ -35,8 +35,8 @@ lane_woken(struct tevent_context *ev, struct tevent_fd *fde, uint16_t flags, voi
     uint64_t n;
 
     (void)ev; (void)fde; (void)flags;
-    if (read(l->wake_fd, &n, sizeof n) < 0 && errno != EAGAIN)
-        return;   /* nothing to do: the leader checks the queue after every wake */
+    /* EAGAIN (already drained) is as good as a read: the count is not needed */
+    (void)!read(l->wake_fd, &n, sizeof n);
 }
 
 /* A pipelined lane's event loop, which outlives its connections. */
@@ -50,8 +50,9 @@ lane_loop_create(struct smbio_disk *d, struct lane *l, struct vs_error *err)
     l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (l->ev == NULL || l->answered == NULL || l->wake_fd < 0 ||
         tevent_add_fd(l->ev, l->ev, l->wake_fd, TEVENT_FD_READ, lane_woken, l) == NULL) {
-        vs_error_set(err, VS_ERR_NOMEM, "cannot set up an SMB connection's event loop: %s",
-                     strerror(errno));
+        vs_error_set(err, VS_ERR_NOMEM, "cannot set up an SMB connection's event loop: %s "
+                     "(out of memory or of file descriptors: raise the export's open files "
+                     "limit, or start it with fewer connections=)", strerror(errno));
         return false;
     }
     return true;

@@ -92,8 +92,10 @@ struct lane {
 struct readahead {
     pthread_mutex_t lock;     /* everything below */
     pthread_cond_t changed;
-    uint64_t next_off;        /* where the last read ended: a read here is in order */
-    enum { RA_IDLE, RA_ASKED, RA_SENT, RA_READY } state;
+    /* where the last read ended (a read here is in order), and the state:
+     * atomic, so that a read out of order checks them without the lock */
+    _Atomic uint64_t next_off;
+    _Atomic enum { RA_IDLE, RA_ASKED, RA_SENT, RA_READY } state;
     bool claimed;             /* a read waits for it */
     bool stop;
     uint64_t off;

@@ -166,6 +166,8 @@ smbio_errno_from_ntstatus(uint32_t status)
         { 0xc00000c9, ECONNABORTED },   /* NETWORK_NAME_DELETED: the tree is gone */
         { 0xc000020d, ECONNRESET },     /* CONNECTION_RESET */
         { 0xc0000236, ECONNREFUSED },   /* CONNECTION_REFUSED */
+        { 0xc000023c, ENETUNREACH },    /* NETWORK_UNREACHABLE */
+        { 0xc000023d, EHOSTUNREACH },   /* HOST_UNREACHABLE */
         { 0xc00000b5, ETIMEDOUT },      /* IO_TIMEOUT */
         { 0xc00000c3, EIO },            /* INVALID_NETWORK_RESPONSE */
         { 0xc0000008, EBADF },          /* INVALID_HANDLE */

@@ -18,16 +18,19 @@ void
 readahead_ask(struct smbio_disk *d, struct lane *l, uint64_t off, size_t len)
 {
     struct readahead *ra = &d->ra;
-    uint64_t started, done;
+    uint64_t started;
 
+    /* every read passes here: one out of order, or one that may not be read
+     * ahead, costs an atomic exchange and takes no lock */
+    if (atomic_exchange(&ra->next_off, off + len) != off || !d->want_active ||
+        len > READAHEAD_MAX || off + 2 * (uint64_t)len > INT64_MAX)
+        return;
     pthread_mutex_lock(&ra->lock);
     started = d->writes_started;
-    done = d->writes_done;
     /* one read-ahead nobody took (the reader went elsewhere) makes way */
     if (!ra->claimed && (ra->state == RA_READY || ra->state == RA_ASKED))
         ra->state = RA_IDLE;
-    if (off == ra->next_off && ra->state == RA_IDLE && d->want_active && len <= READAHEAD_MAX &&
-        off + 2 * (uint64_t)len <= INT64_MAX && started == done) {
+    if (ra->state == RA_IDLE && started == d->writes_done) {
         ra->state = RA_ASKED;
         ra->off = off + len;
         ra->len = len;
@@ -35,7 +38,6 @@ readahead_ask(struct smbio_disk *d, struct lane *l, uint64_t off, size_t len)
         ra->writes_at_ask = started;
         pthread_cond_broadcast(&ra->changed);
     }
-    ra->next_off = off + len;
     pthread_mutex_unlock(&ra->lock);
 }
 
@@ -72,12 +74,19 @@ bool
 readahead_start(struct smbio_disk *d, struct vs_error *err)
 {
     struct readahead *ra = &d->ra;
+    int e;
 
     if (!d->pipelined)
         return true;
     ra->buf = malloc(READAHEAD_MAX);
-    if (ra->buf == NULL || pthread_create(&ra->thread, NULL, readahead_loop, d) != 0) {
-        vs_error_set(err, VS_ERR_NOMEM, "cannot start the read-ahead: %s", strerror(errno));
+    if (ra->buf == NULL)
+        e = ENOMEM;
+    else
+        e = pthread_create(&ra->thread, NULL, readahead_loop, d);   /* returns, not errno */
+    if (e != 0) {
+        vs_error_set(err, VS_ERR_NOMEM, "cannot start the read-ahead: %s (the export needs %u MiB "
+                     "and one thread more; or start it with io=serial, which has no read-ahead)",
+                     strerror(e), READAHEAD_MAX >> 20);
         return false;
     }
     ra->running = true;
@@ -110,6 +119,8 @@ readahead_take(struct smbio_disk *d, void *buf, size_t len, uint64_t off)
     struct lane *l;
     bool good;
 
+    if (ra->state == RA_IDLE)
+        return false;   /* the common case for random reads, without the lock */
     pthread_mutex_lock(&ra->lock);
     if (ra->state == RA_IDLE || ra->claimed || ra->off != off || ra->len != len) {
         pthread_mutex_unlock(&ra->lock);

@@ -14,8 +14,8 @@ block=$((256 * 1024))
 hits() { json_get "$(status_of hosta)" .readahead_hits; }
 
 export_ok "hosta's export starts active" hosta active
-"$lab" exec hosta -- bash -c "head -c $((block * 16)) /dev/urandom > /run/ra.src && nbdcopy /run/ra.src '$(nbd)'" ||
-    tap_not_ok "filling the disk through the export"
+tap_check "the disk is filled with random data through the export" \
+    "$lab" exec hosta -- bash -c "head -c $((block * 16)) /dev/urandom > /run/ra.src && nbdcopy /run/ra.src '$(nbd)'"
 before=$(hits)
 got=$("$lab" exec hosta -- /usr/bin/python3 "$ra" "$(nbd)" scan $block 16)
 # what the file server holds, read by smbclient, is the reference
