@@ -159,7 +159,8 @@ authz_action_allowed(enum authz_role role, const char *action, struct vs_error *
                                           : ": only a peer host asks it, during a check");
         return ok;
     }
-    vs_error_set(err, VS_ERR_INVALID, "unknown action '%s' (status, list, check, move, cancel)",
-                 action);
+    vs_error_set(err, VS_ERR_INVALID, "unknown action '%s': this agent knows status, list, check, "
+                 "networks, move and cancel (and check-destination between hosts); run the same "
+                 "vsmigrate version on the workstation and the hosts", action);
     return false;
 }

@@ -544,5 +544,7 @@ request_handle(struct request_ctx *r, const char *action)
     else if (strcmp(action, "cancel") == 0)
         do_cancel(r);
     else
-        reply_error(r, VS_ERR_INVALID, "unknown action");
+        /* authz refuses unknown actions first: reaching here is a bug */
+        reply_error(r, VS_ERR_INTERNAL, "this agent allowed an action it cannot run (its "
+                    "authorisation and request tables disagree): report it as a bug");
 }
