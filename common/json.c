@@ -5,30 +5,79 @@
 
 #include "json.h"
 
+/* The escape for one byte of a JSON string, or NULL when it passes as it
+ * is. tmp holds a \u escape. */
+static const char *
+escape_byte(unsigned char c, char tmp[7])
+{
+    switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\n': return "\\n";
+    case '\t': return "\\t";
+    case '\r': return "\\r";
+    }
+    if (c < 0x20 || c == 0x7f) {
+        snprintf(tmp, 7, "\\u%04x", c);
+        return tmp;
+    }
+    return NULL;
+}
+
 void
 json_write_string(FILE *f, const char *s)
 {
+    char tmp[7];
+
     if (s == NULL) {
         fputs("null", f);
         return;
     }
     fputc('"', f);
     for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\r': fputs("\\r", f); break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                fprintf(f, "\\u%04x", c);
-            else
-                fputc(c, f);
-        }
+        const char *e = escape_byte((unsigned char)*s, tmp);
+        if (e)
+            fputs(e, f);
+        else
+            fputc(*s, f);
     }
     fputc('"', f);
+}
+
+size_t
+json_quote(char *out, size_t len, const char *s)
+{
+    size_t used = 0;
+    char tmp[7];
+
+    if (len < 3) {
+        if (len)
+            out[0] = '\0';
+        return 0;
+    }
+    out[used++] = '"';
+    for (; *s; s++) {
+        const char *e = escape_byte((unsigned char)*s, tmp);
+        size_t n = e ? strlen(e) : 1;
+
+        if (used + n + 2 > len) {   /* the closing quote and the NUL must fit */
+            /* cut before a UTF-8 sequence that would be left unfinished */
+            size_t end = used;
+            while (end > 1 && ((unsigned char)out[end - 1] & 0xc0) == 0x80)
+                end--;
+            if (end > 1 && (unsigned char)out[end - 1] >= 0xc0)
+                used = end - 1;
+            break;
+        }
+        if (e)
+            memcpy(out + used, e, n);
+        else
+            out[used] = *s;
+        used += n;
+    }
+    out[used++] = '"';
+    out[used] = '\0';
+    return used;
 }
 
 void
@@ -60,7 +109,15 @@ json_field(const char *json, const char *key, char *out, size_t len)
     if (*p == '"') {
         for (p++; *p && *p != '"' && n + 1 < len; p++) {
             if (*p == '\\' && p[1]) {
+                unsigned v;
                 p++;
+                /* \u00XX: what json_write_string writes for other control bytes */
+                if (*p == 'u' && sscanf(p + 1, "%4x", &v) == 1 && v < 0x80 &&
+                    strspn(p + 1, "0123456789abcdefABCDEF") >= 4) {
+                    out[n++] = (char)v;
+                    p += 4;
+                    continue;
+                }
                 out[n++] = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
                 continue;
             }

@@ -15,6 +15,11 @@
  * callers' text is UTF-8 already, checked where it came from). */
 void json_write_string(FILE *f, const char *s);
 
+/* The same into out (NUL-terminated; len >= 3): a string too long for it
+ * is cut short, between escapes and UTF-8 sequences, and still closed.
+ * Returns the length written. */
+size_t json_quote(char *out, size_t len, const char *s);
+
 /* One element of a --json "checks" array (vsmigrate doctor, vsmigrate-share
  * check): {"name":...,"result":...,"text":...}, after a comma unless first. */
 void json_write_check(FILE *f, bool first, const char *name, const char *result, const char *text);

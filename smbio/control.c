@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "smbio/control.h"
 
 static const char *const names[] = { "status", "release", "promote" };
@@ -32,42 +33,23 @@ smbio_command_name(enum smbio_command cmd)
     return (unsigned)cmd < sizeof names / sizeof names[0] ? names[cmd] : "unknown";
 }
 
-/* JSON string body: quotes, backslashes and control characters escaped. */
-static size_t
-escape(char *out, size_t len, const char *s)
-{
-    size_t used = 0;
-
-    for (; *s && used + 7 < len; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            used += (size_t)snprintf(out + used, len - used, "\\%c", c);
-        else if (c < 0x20)
-            used += (size_t)snprintf(out + used, len - used, "\\u%04x", c);
-        else
-            out[used++] = (char)c;
-    }
-    out[used < len ? used : len - 1] = '\0';
-    return used;
-}
-
 void
 smbio_control_reply(char *buf, size_t len, bool ok, const struct vs_error *err,
                     enum smbio_mode mode, const struct smbio_stats *st)
 {
-    char message[VS_ERROR_MESSAGE_MAX * 2] = "";
+    char message[VS_ERROR_MESSAGE_MAX * 2] = "\"\"";
 
     if (!ok && err)
-        escape(message, sizeof message, err->message);
+        json_quote(message, sizeof message, err->message);
     if (snprintf(buf, len,
-                 "{\"ok\":%s%s%s%s%s%s,\"mode\":\"%s\",\"reads\":%llu,\"writes\":%llu,"
+                 "{\"ok\":%s%s%s%s%s,\"mode\":\"%s\",\"reads\":%llu,\"writes\":%llu,"
                  "\"flushes\":%llu,\"bytes_read\":%llu,\"bytes_written\":%llu,\"errors\":%llu,"
                  "\"connections\":%llu,\"io\":\"%s\",\"max_in_flight\":%llu,\"readahead_hits\":%llu,"
                  "\"reconnects\":%llu,\"writer_lost\":%llu,"
                  "\"ticket_renewals\":%llu,\"ticket_expires\":%lld}\n",
                  ok ? "true" : "false",
                  ok ? "" : ",\"code\":\"", ok ? "" : vs_errcode_name(err ? err->code : VS_ERR_INTERNAL),
-                 ok ? "" : "\",\"error\":\"", ok ? "" : message, ok ? "" : "\"",
+                 ok ? "" : "\",\"error\":", ok ? "" : message,
                  mode == SMBIO_ACTIVE ? "active" : "standby",
                  (unsigned long long)st->reads, (unsigned long long)st->writes,
                  (unsigned long long)st->flushes, (unsigned long long)st->bytes_read,
@@ -83,8 +65,8 @@ smbio_control_reply(char *buf, size_t len, bool ok, const struct vs_error *err,
 void
 smbio_control_reply_error(char *buf, size_t len, const char *message)
 {
-    char escaped[512];
+    char quoted[512];
 
-    escape(escaped, sizeof escaped, message);
-    snprintf(buf, len, "{\"ok\":false,\"code\":\"invalid\",\"error\":\"%s\"}\n", escaped);
+    json_quote(quoted, sizeof quoted, message);
+    snprintf(buf, len, "{\"ok\":false,\"code\":\"invalid\",\"error\":%s}\n", quoted);
 }

@@ -9,8 +9,10 @@
 #   lab vm where NAME              the hosts NAME runs on, one per line
 #   lab vm destroy NAME            stop NAME and its exports everywhere (the disk stays)
 #
-# The disk export is plain nbdkit over the share's file for now; smbio's
-# export takes its place once it exists (issue 5).
+# The disk export is plain nbdkit over the share's file for now. smbio's
+# export, and its hand-off of the writer handle between hosts, take its
+# place with the move itself (the data plane, whose issue is not filed
+# yet); smbio is tested on its own by the 5x tests.
 
 vm_socket() { echo "/run/vsmigrate/disks/$1-disk0.sock"; }
 vm_share_dir() { echo "$L/fs/vms/$1"; }
