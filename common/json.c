@@ -62,11 +62,15 @@ json_quote(char *out, size_t len, const char *s)
 
         if (used + n + 2 > len) {   /* the closing quote and the NUL must fit */
             /* cut before a UTF-8 sequence that would be left unfinished */
-            size_t end = used;
-            while (end > 1 && ((unsigned char)out[end - 1] & 0xc0) == 0x80)
-                end--;
-            if (end > 1 && (unsigned char)out[end - 1] >= 0xc0)
-                used = end - 1;
+            size_t lead = used;
+            while (lead > 1 && ((unsigned char)out[lead - 1] & 0xc0) == 0x80)
+                lead--;
+            if (lead > 1 && (unsigned char)out[lead - 1] >= 0xc0) {
+                unsigned char b = (unsigned char)out[lead - 1];
+                size_t whole = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+                if (used - (lead - 1) < whole)
+                    used = lead - 1;
+            }
             break;
         }
         if (e)

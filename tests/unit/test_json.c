@@ -56,6 +56,7 @@ test_quote(void **state)
         { 8, "abc\n", "\"abc\\n\"" },
         { 6, "ab\xc3\xa9", "\"ab\"" },
         { 7, "ab\xc3\xa9", "\"ab\xc3\xa9\"" },
+        { 5, "\xc3\xa9x", "\"\xc3\xa9\"" },   /* a whole one stays */
         { 3, "abc", "\"\"" },
         { 2, "abc", "" },
     };
