@@ -53,7 +53,7 @@ def main():
     child = subprocess.Popen(cmd, env=env)
     ok = True
 
-    def expect(state, then=None):
+    def expect(state, probe_listening=False):
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             try:
@@ -63,7 +63,9 @@ def main():
             for line in msg.split("\n"):
                 if not line:
                     continue
-                extra = " accepting=%s" % accepting(listening) if line == "READY=1" and then else ""
+                extra = ""
+                if line == "READY=1" and probe_listening:
+                    extra = " accepting=%s" % accepting(listening)
                 print("notify %s%s" % (line, extra), flush=True)
                 if line == state:
                     return True
@@ -71,7 +73,7 @@ def main():
         return False
 
     try:
-        ok = expect("READY=1", then="check")
+        ok = expect("READY=1", probe_listening=True)
         if ok:
             child.send_signal(signal.SIGHUP)
             ok = expect("RELOADING=1") and expect("READY=1")
