@@ -93,17 +93,19 @@ negotiate_response_parse(const uint8_t *p, size_t len, struct negotiate_info *ou
     }
     status = get32(p + 8);
     if (get16(p + 12) != 0 || !(get32(p + 16) & 1)) {
-        vs_error_set(err, VS_ERR_PROTOCOL, "the server's answer is not a negotiate response");
+        vs_error_set(err, VS_ERR_PROTOCOL, "the server's answer is not a negotiate response: is "
+                     "something other than an SMB server listening on TCP port 445?");
         return false;
     }
     if (status != 0) {
         vs_error_set(err, VS_ERR_PROTOCOL, "the server refused every SMB dialect up to 3.0.2 "
-                     "(status 0x%08x)", status);
+                     "(status 0x%08x): allow SMB3 on it ('server max protocol' of at least SMB3 "
+                     "in smb.conf; on Windows, SMB2/3 enabled)", status);
         return false;
     }
     if (get16(n) != 65) {
         vs_error_set(err, VS_ERR_PROTOCOL, "the server's negotiate response has structure size "
-                     "%u, not 65", get16(n));
+                     "%u, not 65: not an SMB2/3 server vsmigrate can use", get16(n));
         return false;
     }
     out->security_mode = get16(n + 2);
@@ -114,7 +116,8 @@ negotiate_response_parse(const uint8_t *p, size_t len, struct negotiate_info *ou
         offered |= dialects[i] == out->dialect;
     if (!offered) {
         vs_error_set(err, VS_ERR_PROTOCOL, "the server chose dialect 0x%04x, which was not "
-                     "offered", out->dialect);
+                     "offered: a broken SMB server, or something in between rewriting the "
+                     "connection", out->dialect);
         return false;
     }
     out->server_time = filetime / 10000000ULL > FILETIME_UNIX_OFFSET
@@ -204,19 +207,20 @@ negotiate_probe(const char *server, unsigned timeout_ms, struct negotiate_info *
         return false;
     }
     if (send(fd, req, reqlen, MSG_NOSIGNAL) != (ssize_t)reqlen || !read_full(fd, hdr, 4, deadline)) {
-        vs_error_set(err, VS_ERR_UNAVAILABLE, "%s did not answer an SMB2 negotiate within %u ms",
-                     server, timeout_ms);
+        vs_error_set(err, VS_ERR_UNAVAILABLE, "%s did not answer an SMB2 negotiate within %u ms "
+                     "(is smbd healthy there? its log.smbd says why it hangs)", server, timeout_ms);
         goto out;
     }
     resplen = (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
     if (hdr[0] != 0 || resplen > RESPONSE_MAX || (resp = malloc(resplen ? resplen : 1)) == NULL) {
-        vs_error_set(err, VS_ERR_PROTOCOL, "%s announced a %zu-byte negotiate response: not SMB",
-                     server, resplen);
+        vs_error_set(err, VS_ERR_PROTOCOL, "%s announced a %zu-byte negotiate response: not SMB "
+                     "(is something else listening on TCP port 445?)", server, resplen);
         goto out;
     }
     if (!read_full(fd, resp, resplen, deadline)) {
-        vs_error_set(err, VS_ERR_UNAVAILABLE, "%s closed the connection during the negotiate",
-                     server);
+        vs_error_set(err, VS_ERR_UNAVAILABLE, "%s closed the connection during the negotiate: it "
+                     "may refuse SMB2/3 ('server min protocol' in smb.conf) or this host's "
+                     "address ('hosts allow')", server);
         goto out;
     }
     ok = negotiate_response_parse(resp, resplen, out, err);

@@ -16,14 +16,6 @@
 #define RID_DOMAIN_ADMINS 512
 #define KERBEROS_SKEW_S 300
 
-void
-share_names_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 bool
 share_names_split(const char *text, char ***out, size_t *n, struct vs_error *err)
 {
@@ -45,19 +37,19 @@ share_names_split(const char *text, char ***out, size_t *n, struct vs_error *err
         if (len == 0 || len >= ACL_NAME_MAX) {
             vs_error_set(err, VS_ERR_INVALID, "'%s': an empty or over-long name in the list "
                          "(names are separated by commas)", text);
-            share_names_free(v, count);
+            krb_strv_free(v, count);
             return false;
         }
         for (size_t i = 0; i < len; i++)
             if (iscntrl((unsigned char)p[i])) {
                 vs_error_set(err, VS_ERR_INVALID, "'%s': control characters in a name", text);
-                share_names_free(v, count);
+                krb_strv_free(v, count);
                 return false;
             }
         char **nv = realloc(v, (count + 1) * sizeof *nv);
         if (nv == NULL || (nv[count] = strndup(p, len)) == NULL) {
             vs_error_set(err, VS_ERR_NOMEM, "out of memory");
-            share_names_free(nv ? nv : v, count);
+            krb_strv_free(nv ? nv : v, count);
             return false;
         }
         v = nv;

@@ -24,9 +24,8 @@ struct share_roles {
     const char *ldap_uri;    /* NULL: from DNS */
 };
 
-/* Split "a,b, c" into a list (free with share_names_free). */
+/* Split "a,b, c" into a list (free with krb_strv_free). */
 bool share_names_split(const char *text, char ***out, size_t *n, struct vs_error *err);
-void share_names_free(char **v, size_t n);
 
 /* The ACEs for the root: Domain Admins full control, CREATOR OWNER full
  * control on what it creates, admins and hosts modify, read-only hosts read,

@@ -146,7 +146,9 @@ share_open(const struct share_target *t, struct share_conn **out, struct vs_erro
     snprintf(c->root, sizeof c->root, "smb://%s/%s/", t->server, t->share);
     c->ctx = context_new("SMB3", "SMB3", SMBC_ENCRYPTLEVEL_DEFAULT);
     if (c->ctx == NULL) {
-        vs_error_set(err, VS_ERR_INTERNAL, "cannot start libsmbclient (%s)", strerror(errno));
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot start libsmbclient (%s): is "
+                     "/etc/samba/smb.conf readable, and the samba-libs package installed?",
+                     strerror(errno));
         free(c);
         return false;
     }

@@ -20,6 +20,7 @@
 #include "fileserver-hooks/netshare.h"
 #include "fileserver-hooks/sharecheck.h"
 #include "fileserver-hooks/smbshare.h"
+#include "krb/krb.h"
 
 static void
 usage(FILE *f)
@@ -88,9 +89,9 @@ roles_from(const struct options *o, struct share_roles *r, struct vs_error *err)
 static void
 roles_free(struct share_roles *r)
 {
-    share_names_free(r->hosts, r->nhosts);
-    share_names_free(r->ro_hosts, r->nro_hosts);
-    share_names_free(r->admins, r->nadmins);
+    krb_strv_free(r->hosts, r->nhosts);
+    krb_strv_free(r->ro_hosts, r->nro_hosts);
+    krb_strv_free(r->admins, r->nadmins);
 }
 
 static void

@@ -98,9 +98,14 @@ check_dns(struct doctor *d, const char *name)
     }
     for (struct addrinfo *a = ai; a; a = a->ai_next) {
         char ip[INET6_ADDRSTRLEN] = "", back[NI_MAXHOST];
-        getnameinfo(a->ai_addr, a->ai_addrlen, ip, sizeof ip, NULL, 0, NI_NUMERICHOST);
-        if (strstr(addrs, ip))
+        bool seen = false;
+        /* an address listed twice (hosts file and DNS) is checked once; by
+         * address, as 10.0.0.1 is a substring of 10.0.0.11 */
+        for (struct addrinfo *b = ai; b != a; b = b->ai_next)
+            seen |= b->ai_addrlen == a->ai_addrlen && memcmp(b->ai_addr, a->ai_addr, a->ai_addrlen) == 0;
+        if (seen)
             continue;
+        getnameinfo(a->ai_addr, a->ai_addrlen, ip, sizeof ip, NULL, 0, NI_NUMERICHOST);
         used += (size_t)snprintf(addrs + used, sizeof addrs - used, "%s%s", used ? " " : "", ip);
         if (getnameinfo(a->ai_addr, a->ai_addrlen, back, sizeof back, NULL, 0, NI_NAMEREQD) != 0) {
             line(d, label, FAIL, "%s resolves to %s, but %s has no reverse (PTR) record: "
@@ -274,12 +279,9 @@ peer_networks(struct doctor *d, const char *peer, char ***names, size_t *n, stru
             *names = calloc(reply->n + 1, sizeof **names);
             ok = *names != NULL;
             for (size_t i = 0; ok && i < reply->n; i++) {
-                const struct vsm_field *f = &reply->fields[i];
-                const char *tab;
-                if (f->tag != VSM_TAG_ITEM || (tab = memchr(f->text, '\t', f->len)) == NULL)
-                    continue;
-                (*names)[*n] = strndup(tab + 1, f->len - (size_t)(tab + 1 - (const char *)f->text));
-                if ((*names)[*n])
+                char item[32], value[256];
+                if (vsm_item_split(&reply->fields[i], item, sizeof item, value, sizeof value) &&
+                    strcmp(item, "network") == 0 && ((*names)[*n] = strdup(value)) != NULL)
                     (*n)++;
             }
         }
@@ -298,14 +300,6 @@ in_list(char **v, size_t n, const char *s)
         if (strcmp(v[i], s) == 0)
             return true;
     return false;
-}
-
-static void
-free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
 }
 
 /* Which local VMs use network name: "web01, db01" */
@@ -345,7 +339,7 @@ check_networks(struct doctor *d, const char *peer)
     }
     if (!peer_networks(d, peer, &theirs, &ntheirs, &err)) {
         line(d, label, FAIL, "cannot ask %s for its networks: %s", peer, err.message);
-        free_list(mine, nmine);
+        krb_strv_free(mine, nmine);
         return;
     }
     for (size_t i = 0; i < nmine; i++)
@@ -367,8 +361,8 @@ check_networks(struct doctor *d, const char *peer)
     if (!differ)
         line(d, label, PASS, "%s has the same %zu libvirt network%s as this host", peer,
              nmine, nmine == 1 ? "" : "s");
-    free_list(mine, nmine);
-    free_list(theirs, ntheirs);
+    krb_strv_free(mine, nmine);
+    krb_strv_free(theirs, ntheirs);
 }
 
 /* ---- libvirt and the share ------------------------------------------------------- */
@@ -595,7 +589,7 @@ doctor_run(const struct doctor_options *o)
         check_delegation(d, "cifs", name);
         check_share(d, shares[i], peers, npeers);
     }
-    free_list(shares, nshares);
+    krb_strv_free(shares, nshares);
 report:
     failures = 0;
     for (size_t i = 0; i < d->nlines; i++)

@@ -242,3 +242,15 @@ vsm_message_strdup(const struct vsm_message *m, enum vsm_tag tag)
             return strndup((const char *)m->fields[i].text, m->fields[i].len);
     return NULL;
 }
+
+bool
+vsm_item_split(const struct vsm_field *f, char *name, size_t namelen, char *value, size_t valuelen)
+{
+    if (f->tag != VSM_TAG_ITEM)
+        return false;
+    const char *text = (const char *)f->text, *tab = memchr(text, '\t', f->len);
+    int nl = tab ? (int)(tab - text) : (int)f->len;
+    snprintf(name, namelen, "%.*s", nl, text);
+    snprintf(value, valuelen, "%.*s", tab ? (int)f->len - nl - 1 : 0, tab ? tab + 1 : "");
+    return true;
+}

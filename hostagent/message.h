@@ -73,6 +73,10 @@ bool vsm_message_text(const struct vsm_message *m, enum vsm_tag tag, char *buf, 
 /* A malloc'd copy of a text field (NULL if absent or out of memory). */
 char *vsm_message_strdup(const struct vsm_message *m, enum vsm_tag tag);
 bool vsm_message_u64(const struct vsm_message *m, enum vsm_tag tag, uint64_t *value);
+/* Split the ITEM field f ("name\tvalue") into name and value (truncated to
+ * their buffers); false for any other field. */
+bool vsm_item_split(const struct vsm_field *f, char *name, size_t namelen, char *value,
+                    size_t valuelen);
 const char *vsm_tag_name(enum vsm_tag tag);
 
 #endif

@@ -8,15 +8,11 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -27,6 +23,7 @@
 #include "hostagent/report.h"
 #include "hostagent/tool.h"
 #include "hostagent/virt.h"
+#include "krb/krb.h"
 #include "smbio/url.h"
 
 extern char **environ;
@@ -200,11 +197,9 @@ do_networks(struct request_ctx *r)
         return;
     }
     reply_begin(r, &w);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         item(&w, "network", "%s", names[i]);
-        free(names[i]);
-    }
-    free(names);
+    krb_strv_free(names, n);
     reply_send(r, &w, VS_OK, NULL);
 }
 

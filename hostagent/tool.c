@@ -58,7 +58,8 @@ tool_run(char *const argv[], char *const env[], long long timeout_ms, const char
 
     out[0] = '\0';
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        snprintf(why, whylen, "cannot run %s: pipe: %s (out of file descriptors: raise "
+                 "vsmigrated's LimitNOFILE)", argv[0], strerror(errno));
         return -1;
     }
     envp = tool_environment(env);
@@ -105,5 +106,10 @@ tool_run(char *const argv[], char *const env[], long long timeout_ms, const char
     close(pipefd[0]);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    /* callers report why on -1, so a crash must say so too */
+    snprintf(why, whylen, "%s died of signal %d (%s): run it by hand to see why, and report it "
+             "if it crashed", argv[0], WTERMSIG(status), strsignal(WTERMSIG(status)));
+    return -1;
 }

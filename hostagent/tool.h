@@ -13,8 +13,8 @@
  * RUNTIME_DIRECTORY replaced by those in env (NULL-terminated "NAME=value"
  * strings; a name left out is removed), stderr discarded, for at most
  * timeout_ms. Its stdout (bounded) goes to out. Returns its exit status, or
- * -1 with why set when it could not run or ran too long; config_key names
- * the setting that says where the tool is. */
+ * -1 with why set when it could not run, ran too long or died of a
+ * signal; config_key names the setting that says where the tool is. */
 int tool_run(char *const argv[], char *const env[], long long timeout_ms, const char *config_key,
              char *out, size_t outlen, char *why, size_t whylen);
 

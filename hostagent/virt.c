@@ -262,8 +262,9 @@ virt_networks(const char *uri, char ***names, size_t *n, struct vs_error *err)
         return false;
     count = virConnectListAllNetworks(c, &nets, VIR_CONNECT_LIST_NETWORKS_ACTIVE);
     if (count < 0) {
-        vs_error_set(err, VS_ERR_UNAVAILABLE, "libvirt could not list its networks: %s",
-                     last_error());
+        vs_error_set(err, VS_ERR_UNAVAILABLE, "libvirt could not list its networks: %s (does "
+                     "'virsh -c %s net-list --all' work? is virtnetworkd or libvirtd running?)",
+                     last_error(), uri);
         virConnectClose(c);
         return false;
     }

@@ -29,7 +29,7 @@ bool virt_list(const char *uri, struct virt_vm **vms, size_t *n, struct vs_error
 bool virt_domain_xml(const char *uri, const char *name, char **xml, char *state, size_t statelen,
                      struct vs_error *err);
 
-/* The names of the active libvirt networks; free each and the array. */
+/* The names of the active libvirt networks; free them with krb_strv_free. */
 bool virt_networks(const char *uri, char ***names, size_t *n, struct vs_error *err);
 
 /* The destination's half of a compatibility check, added to r: libvirt

@@ -86,19 +86,6 @@ open_connection(const struct options *o, const char *host, struct wire *w, struc
     return agent_open(w, &t, NULL, NULL, &stage, err);
 }
 
-/* Split the ITEM field f ("name\tvalue"); false for any other field. */
-static bool
-item_of(const struct vsm_field *f, char *name, size_t namelen, char *value, size_t valuelen)
-{
-    if (f->tag != VSM_TAG_ITEM)
-        return false;
-    const char *text = (const char *)f->text, *tab = memchr(text, '\t', f->len);
-    int nl = tab ? (int)(tab - text) : (int)f->len;
-    snprintf(name, namelen, "%.*s", nl, text);
-    snprintf(value, valuelen, "%.*s", tab ? (int)f->len - nl - 1 : 0, tab ? tab + 1 : "");
-    return true;
-}
-
 static int
 show_status(const struct options *o, const struct vsm_message *m)
 {
@@ -107,13 +94,13 @@ show_status(const struct options *o, const struct vsm_message *m)
 
     if (!o->json) {
         for (size_t i = 0; i < m->n; i++)
-            if (item_of(&m->fields[i], name, sizeof name, value, sizeof value))
+            if (vsm_item_split(&m->fields[i], name, sizeof name, value, sizeof value))
                 printf("%-18s %s\n", name, value);
         return VS_EXIT_OK;
     }
     printf("{");
     for (size_t i = 0; i < m->n; i++) {
-        if (!item_of(&m->fields[i], name, sizeof name, value, sizeof value) || strcmp(name, "job") == 0)
+        if (!vsm_item_split(&m->fields[i], name, sizeof name, value, sizeof value) || strcmp(name, "job") == 0)
             continue;
         printf("%s", first ? "" : ",");
         first = false;
@@ -124,7 +111,7 @@ show_status(const struct options *o, const struct vsm_message *m)
     printf(",\"job_list\":[");
     first = true;
     for (size_t i = 0; i < m->n; i++) {
-        if (!item_of(&m->fields[i], name, sizeof name, value, sizeof value) || strcmp(name, "job") != 0)
+        if (!vsm_item_split(&m->fields[i], name, sizeof name, value, sizeof value) || strcmp(name, "job") != 0)
             continue;
         printf("%s", first ? "" : ",");
         first = false;
@@ -162,7 +149,7 @@ show_list(const struct options *o, const struct vsm_message *m, const char *host
         printf("%-32s %-12s %10s %5s\n", "NAME", "STATE", "MEMORY", "VCPUS");
     }
     for (size_t i = 0; i < m->n; i++) {
-        if (!item_of(&m->fields[i], name, sizeof name, value, sizeof value))
+        if (!vsm_item_split(&m->fields[i], name, sizeof name, value, sizeof value))
             continue;
         kv(value, "state", state, sizeof state);
         kv(value, "memory_mib", mem, sizeof mem);

@@ -236,7 +236,9 @@ directory_resolve(const struct directory_login *login, const char *ldap_uri, con
         if (count != 1) {
             ldap_msgfree(res);
             if (count < 0)
-                vs_error_set(err, VS_ERR_UNAVAILABLE, "looking up the %s '%s' failed: %s",
+                vs_error_set(err, VS_ERR_UNAVAILABLE, "looking up the %s '%s' failed: %s (is "
+                             "the domain controller reachable over LDAP, port 389, and does "
+                             "the ticket let this host read the directory?)",
                              kind ? kind : "account", names[done], ldap_err2string(rc));
             else
                 vs_error_set(err, VS_ERR_NOTFOUND,

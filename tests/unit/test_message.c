@@ -120,6 +120,30 @@ test_writer_checks_itself(void **state)
     vs_writer_free(&w);
 }
 
+/* An ITEM's name and value, split at the first tab, truncated to their
+ * buffers; any other field is not an item. */
+static void
+test_item_split(void **state)
+{
+    static const char text[] = "network\tlan\twith a tab";
+    struct vsm_field item = { .tag = VSM_TAG_ITEM, .text = (const uint8_t *)text, .len = sizeof text - 1 };
+    struct vsm_field bare = { .tag = VSM_TAG_ITEM, .text = (const uint8_t *)"alone", .len = 5 };
+    struct vsm_field other = { .tag = VSM_TAG_MESSAGE, .text = (const uint8_t *)"a\tb", .len = 3 };
+    char name[8], value[64];
+
+    (void)state;
+    assert_true(vsm_item_split(&item, name, sizeof name, value, sizeof value));
+    assert_string_equal(name, "network");
+    assert_string_equal(value, "lan\twith a tab");
+    assert_true(vsm_item_split(&item, name, 4, value, 4));
+    assert_string_equal(name, "net");
+    assert_string_equal(value, "lan");
+    assert_true(vsm_item_split(&bare, name, sizeof name, value, sizeof value));
+    assert_string_equal(name, "alone");
+    assert_string_equal(value, "");
+    assert_false(vsm_item_split(&other, name, sizeof name, value, sizeof value));
+}
+
 int
 main(void)
 {
@@ -127,6 +151,7 @@ main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_writer_checks_itself),
+        cmocka_unit_test(test_item_split),
     };
 
     return cmocka_run_group_tests_name("message", tests, NULL, NULL);

@@ -149,20 +149,22 @@ test_grants(void **state)
     struct vs_error err;
     unsigned oc = ACE_FLAG_OI | ACE_FLAG_CI;
 
+    /* what each account's ACE above gives, against what is wanted of it */
+    static const struct { const char *sid; uint32_t mask; int grants; } cases[] = {
+        { "S-1-5-21-1-2-3-1", ACL_MASK_CHANGE, ACL_GRANTED },
+        { "S-1-5-21-1-2-3-2", ACL_MASK_CHANGE, ACL_NOT_INHERITED },
+        { "S-1-5-21-1-2-3-3", ACL_MASK_CHANGE, ACL_WEAKER },
+        { "S-1-5-21-1-2-3-4", ACL_MASK_CHANGE, ACL_DENIED_ACE },
+        { "S-1-5-21-1-2-3-5", ACL_MASK_READ, ACL_TOO_STRONG },
+        { "S-1-5-21-1-2-3-6", ACL_MASK_READ, ACL_MISSING },
+    };
+
     (void)state;
     assert_true(acl_parse(text, strlen(text), &l, &err));
-    want(0, "S-1-5-21-1-2-3-1", "", oc, ACL_MASK_CHANGE);
-    assert_int_equal(acl_grants(&l, &wanted[0]), ACL_GRANTED);
-    want(0, "S-1-5-21-1-2-3-2", "", oc, ACL_MASK_CHANGE);
-    assert_int_equal(acl_grants(&l, &wanted[0]), ACL_NOT_INHERITED);
-    want(0, "S-1-5-21-1-2-3-3", "", oc, ACL_MASK_CHANGE);
-    assert_int_equal(acl_grants(&l, &wanted[0]), ACL_WEAKER);
-    want(0, "S-1-5-21-1-2-3-4", "", oc, ACL_MASK_CHANGE);
-    assert_int_equal(acl_grants(&l, &wanted[0]), ACL_DENIED_ACE);
-    want(0, "S-1-5-21-1-2-3-5", "", oc, ACL_MASK_READ);
-    assert_int_equal(acl_grants(&l, &wanted[0]), ACL_TOO_STRONG);
-    want(0, "S-1-5-21-1-2-3-6", "", oc, ACL_MASK_READ);
-    assert_int_equal(acl_grants(&l, &wanted[0]), ACL_MISSING);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        want(0, cases[i].sid, "", oc, cases[i].mask);
+        assert_int_equal(acl_grants(&l, &wanted[0]), cases[i].grants);
+    }
     acl_list_free(&l);
 }
 
