@@ -55,4 +55,6 @@ check_hidden nbdkit nbdkit-plugin-dev
 check_hidden cmocka libcmocka-dev
 check_hidden ndr_krb5pac samba-dev
 check_hidden ldap libldap-dev
+check_hidden libsasl2 libsasl2-dev
+check_hidden jansson libjansson-dev
 tap_done
