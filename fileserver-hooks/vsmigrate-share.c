@@ -253,13 +253,13 @@ do_check(const struct options *o)
     share_check_run(&t, want, nwant, tag, rep);
     failures = share_report_failures(rep);
     if (o->json) {
-        printf("{\"share\":");
-        json_write_string(stdout, o->target);
-        printf(",\"ok\":%s,\"checks\":[", failures ? "false" : "true");
+        json_t *checks = json_array();
         for (size_t i = 0; i < rep->n; i++)
-            json_write_check(stdout, i == 0, rep->items[i].name,
-                             share_item_state_name(rep->items[i].state), rep->items[i].text);
-        printf("]}\n");
+            json_array_append_new(checks, json_check(rep->items[i].name,
+                                                     share_item_state_name(rep->items[i].state),
+                                                     rep->items[i].text));
+        json_print_line(stdout, json_pack("{s:s,s:b,s:o}", "share", o->target, "ok", failures == 0,
+                                          "checks", checks));
     } else if (lines_output) {
         for (size_t i = 0; i < rep->n; i++)
             print_line(share_item_state_name(rep->items[i].state), rep->items[i].name,

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/hostname.h"
 #include "hostagent/agentcfg.h"
 
 #define MIN_MS 1000LL
@@ -273,24 +274,11 @@ agent_config_free(struct agent_config *c)
     free(c);
 }
 
-static bool
-host_matches(const char *peer, const char *host)
-{
-    size_t plabel = strcspn(peer, "."), hlabel = strcspn(host, ".");
-
-    if (strcasecmp(peer, host) == 0)
-        return true;
-    /* a short name on one side only: compare first labels */
-    if ((peer[plabel] == '\0') != (host[hlabel] == '\0'))
-        return plabel == hlabel && strncasecmp(peer, host, plabel) == 0;
-    return false;
-}
-
 bool
 agent_config_is_peer(const struct agent_config *c, const char *host)
 {
     for (size_t i = 0; i < c->npeers; i++)
-        if (host_matches(c->peers[i], host))
+        if (vs_host_same(c->peers[i], host))
             return true;
     return false;
 }

@@ -31,6 +31,9 @@ audit_open(const char *path, struct vs_error *err)
                 close(fd);
             vs_error_set(err, VS_ERR_IO, "cannot open the audit log %s: %s (create its directory, "
                          "or set audit_log in [agent])", path, strerror(e));
+            /* say what is true: no file gets records until one opens (the old
+             * one may be the file the admin moved away from on purpose) */
+            audit_close();
             return false;
         }
         setvbuf(f, NULL, _IOLBF, 0);
@@ -53,47 +56,37 @@ audit_close(void)
     pthread_mutex_unlock(&audit_lock);
 }
 
-static void
-field(FILE *f, const char *name, const char *value)
-{
-    fprintf(f, ",\"%s\":", name);
-    json_write_string(f, value);
-}
-
 void
 audit_write(const char *host, const struct audit_record *r)
 {
-    char *line = NULL, when[40];
-    size_t len = 0;
+    char *line, when[64], stamp[40];
     struct timespec ts;
     struct tm tm;
-    FILE *m;
 
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    m = open_memstream(&line, &len);
-    if (m == NULL)
-        return;
-    fprintf(m, "{\"time\":\"%s.%03ldZ\"", when, ts.tv_nsec / 1000000);
-    field(m, "host", host);
-    field(m, "user", r->user);
-    field(m, "via", r->via);
-    field(m, "address", r->address);
-    field(m, "action", r->action);
-    if (r->vm)
-        field(m, "vm", r->vm);
-    if (r->from)
-        field(m, "from", r->from);
-    if (r->to)
-        field(m, "to", r->to);
-    if (r->job)
-        field(m, "job", r->job);
-    field(m, "result", r->result == VS_OK ? "ok" : vs_errcode_name(r->result));
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when, sizeof when, "%s.%03ldZ", stamp, ts.tv_nsec / 1000000);
+    /* the keys in this order, optional ones only when set: the same lines as
+     * before jansson wrote them (docs/vsmigrated.pod, AUDIT) */
+    json_t *j = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "time", when, "host", host, "user",
+                          r->user, "via", r->via, "address", r->address, "action", r->action);
+    if (j == NULL)   /* text that is not UTF-8: the agent checked it, so this is a bug */
+        j = json_pack("{s:s,s:s?,s:s}", "time", when, "host", host, "action", "unrecordable");
+    const struct { const char *key, *value; } optional[] = {
+        { "vm", r->vm }, { "from", r->from }, { "to", r->to }, { "job", r->job },
+    };
+    for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
+        if (optional[i].value)
+            json_object_set_new(j, optional[i].key, json_string(optional[i].value));
+    json_object_set_new(j, "result", json_string(r->result == VS_OK ? "ok" : vs_errcode_name(r->result)));
     if (r->message)
-        field(m, "message", r->message);
-    fprintf(m, ",\"duration_ms\":%lld}", r->duration_ms);
-    fclose(m);
+        json_object_set_new(j, "message", json_string(r->message));
+    json_object_set_new(j, "duration_ms", json_integer(r->duration_ms));
+    line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    if (line == NULL)
+        return;
     syslog(LOG_AUTHPRIV | (r->result == VS_OK ? LOG_INFO : LOG_NOTICE), "audit: %s", line);
     pthread_mutex_lock(&audit_lock);
     if (audit_file) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/hostname.h"
 #include "hostagent/authz.h"
 
 const char *
@@ -34,11 +35,9 @@ authz_peer_of_machine(const struct authz_policy *p, const char *principal)
     if (!is_machine_account(principal) || strcasecmp(at + 1, p->realm) != 0)
         return NULL;
     size_t n = (size_t)(at - 1 - principal);
-    for (size_t i = 0; i < p->npeers; i++) {
-        size_t label = strcspn(p->peers[i], ".");
-        if (label == n && strncasecmp(p->peers[i], principal, n) == 0)
+    for (size_t i = 0; i < p->npeers; i++)
+        if (vs_host_label_is(p->peers[i], principal, n))
             return p->peers[i];
-    }
     return NULL;
 }
 
@@ -128,39 +127,39 @@ authz_decide(const struct authz_policy *p, const struct authz_subject *s, struct
     return true;
 }
 
-/* Actions, and which roles may ask for them. The destination side of a
- * check is a question between hosts; everything else is an admin's. */
-static const struct {
-    const char *action;
-    bool admin, peer_for_admin, peer_host;
-} actions[] = {
-    { "status", true, true, false },
-    { "list", true, true, false },
-    { "check", true, false, false },
-    { "move", true, false, false },
-    { "cancel", true, false, false },
-    { "check-destination", false, true, true },
-    { "networks", true, true, true },
-};
-
-bool
-authz_action_allowed(enum authz_role role, const char *action, struct vs_error *err)
+static unsigned
+role_bit(enum authz_role role)
 {
-    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
-        if (strcmp(actions[i].action, action) != 0)
-            continue;
-        bool ok = (role == AUTHZ_ADMIN && actions[i].admin) ||
-                  (role == AUTHZ_PEER_FOR_ADMIN && actions[i].peer_for_admin) ||
-                  (role == AUTHZ_PEER_HOST && actions[i].peer_host);
-        if (!ok)
-            vs_error_set(err, VS_ERR_DENIED, "'%s' may not be asked by a caller in the role %s%s",
-                         action, authz_role_name(role),
-                         actions[i].admin ? ": an admin asks the source host directly"
-                                          : ": only a peer host asks it, during a check");
-        return ok;
+    switch (role) {
+    case AUTHZ_ADMIN: return ROLE_ADMIN;
+    case AUTHZ_PEER_FOR_ADMIN: return ROLE_PEER_FOR_ADMIN;
+    case AUTHZ_PEER_HOST: return ROLE_PEER_HOST;
+    case AUTHZ_NONE: break;
     }
-    vs_error_set(err, VS_ERR_INVALID, "unknown action '%s': this agent knows status, list, check, "
-                 "networks, move and cancel (and check-destination between hosts); run the same "
-                 "vsmigrate version on the workstation and the hosts", action);
-    return false;
+    return 0;
+}
+
+/* Which roles may ask is the action table's (actions.h): the destination
+ * side of a check is a question between hosts; the rest are an admin's. */
+bool
+authz_action_allowed(enum authz_role role, const char *action, enum vsm_action *id,
+                     struct vs_error *err)
+{
+    enum vsm_action a = vsm_action_lookup(action, err);
+    const struct vsm_action_info *info = vsm_action_info(a);
+
+    if (id)
+        *id = VSM_ACTION_NONE;
+    if (info == NULL)
+        return false;
+    if (!(info->roles & role_bit(role))) {
+        vs_error_set(err, VS_ERR_DENIED, "'%s' may not be asked by a caller in the role %s%s",
+                     action, authz_role_name(role),
+                     info->roles & ROLE_ADMIN ? ": an admin asks the source host directly"
+                                              : ": only a peer host asks it, during a check");
+        return false;
+    }
+    if (id)
+        *id = a;
+    return true;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "hostagent/actions.h"
 
 enum authz_role {
     AUTHZ_NONE,
@@ -61,8 +62,11 @@ struct authz_decision {
 bool authz_decide(const struct authz_policy *p, const struct authz_subject *s,
                   struct authz_decision *d, struct vs_error *err);
 
-/* May this role ask for this action? false with err saying who may. */
-bool authz_action_allowed(enum authz_role role, const char *action, struct vs_error *err);
+/* May this role ask for this action (by the table in actions.h)? true with
+ * *id (unless NULL) the action; false with err saying who may, or naming
+ * every action for an unknown one. */
+bool authz_action_allowed(enum authz_role role, const char *action, enum vsm_action *id,
+                          struct vs_error *err);
 
 const char *authz_role_name(enum authz_role role);
 

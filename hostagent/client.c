@@ -39,7 +39,7 @@ agent_open(struct wire *w, const struct agent_target *t, struct krb_context *pro
         return false;
     }
     wire_init(w, fd, t->host);
-    w->confidential = t->confidential;
+    wire_set_confidential(w, t->confidential);
     *stage = AGENT_STAGE_HANDSHAKE;
     if (!wire_handshake_initiate(w, ctx, first, firstlen, done, t->timeout_ms, err)) {
         wire_close(w);
@@ -57,7 +57,7 @@ agent_open_local(struct wire *w, const char *socket_path, struct vs_error *err)
     wire_init(w, fd, "the local vsmigrated");
     if (fd < 0)
         return false;
-    vsm_frame_reader_set_phase(&w->rd, VSM_PHASE_SEALED);
+    wire_start_sealed(w);
     return true;
 }
 
@@ -76,8 +76,7 @@ agent_call(struct wire *w, struct vs_writer *req,
            void (*on_event)(const struct vsm_message *ev, void *opaque), void *opaque,
            struct vsm_message *reply, void **buf, long long timeout_ms, struct vs_error *err)
 {
-    uint32_t id = (uint32_t)req->data[4] << 24 | (uint32_t)req->data[5] << 16 |
-                  (uint32_t)req->data[6] << 8 | req->data[7];
+    uint32_t id = vsm_message_writer_id(req);
 
     *buf = NULL;
     if (!wire_send_message(w, req, timeout_ms, err))

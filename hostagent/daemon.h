@@ -1,9 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/daemon.h: what vsmigrated's parts share.
  *
- * Settings are a snapshot: a reload (SIGHUP) builds a new one and swaps it
- * in; a connection keeps the snapshot it started with (refcounted), so a
- * reload never changes the rules in the middle of a request, and running
- * jobs are not touched. */
+ * One struct agent holds the daemon's state; vsmigrated.c makes it, and every
+ * part reaches it through the connection or the request context, never
+ * through a global.
+ *
+ * Settings are a snapshot: a reload (SIGHUP) builds a new one off the accept
+ * path and swaps it in when it is complete; a connection keeps the snapshot
+ * it started with (refcounted), so a reload never changes the rules in the
+ * middle of a request, and running jobs are not touched. */
 #ifndef VSM_HOSTAGENT_DAEMON_H
 #define VSM_HOSTAGENT_DAEMON_H
 
@@ -11,8 +16,10 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "hostagent/actions.h"
 #include "hostagent/authz.h"
 #include "hostagent/agentcfg.h"
+#include "hostagent/jobs.h"
 #include "hostagent/message.h"
 #include "hostagent/wire.h"
 #include "krb/krb.h"
@@ -27,22 +34,10 @@ struct settings {
     struct authz_policy policy;
 };
 
-#define AGENT_JOBS_MAX 64
-
-struct job {
-    bool used;
-    char id[40];
-    char vm[256];
-    char to[256];
-    char user[256];
-    char phase[32];
-    unsigned progress;             /* per mille */
-    bool cancel;
-};
-
 /* A connection, for the limits. */
 struct conn {
     struct conn *next;
+    struct agent *agent;
     int fd;
     bool local;
     bool authenticated;
@@ -55,21 +50,36 @@ struct conn {
 };
 
 struct agent {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;          /* settings, refs, the connection list */
     struct settings *settings;     /* current */
     char host[256];                /* this host's FQDN */
     char realm[256];
     struct conn *conns;
-    struct job jobs[AGENT_JOBS_MAX];
+    struct jobs jobs;              /* its own lock */
     bool stopping;
 };
 
-extern struct agent agent;
+/* ---- settings.c ---- */
+/* Load path and make a snapshot: the keytab opened, the SPN checked, the
+ * allowed groups resolved to SIDs. NULL after logging why. */
+struct settings *settings_load(struct agent *a, const char *path);
+/* The current snapshot, with a reference for the caller. */
+struct settings *settings_get(struct agent *a);
+void settings_put(struct agent *a, struct settings *s);
+/* Make s current; the old one goes when its last user lets go. */
+void settings_swap(struct agent *a, struct settings *s);
 
-void settings_put(struct settings *s);
-
+/* ---- conns.c ---- */
+/* Room for c (not yet listed)? Slow or idle handshakes make way: the oldest
+ * from the same address first, then the oldest of all. Lists c when true. */
+bool conns_admit(struct agent *a, struct conn *c, const struct agent_config *cfg);
 /* Take c off the connection list (it is no longer a candidate for eviction). */
-void conn_forget(struct conn *c);
+void conns_forget(struct agent *a, struct conn *c);
+/* Mark c authenticated as user, unless user has max_connections_per_user
+ * already (VS_ERR_BUSY). */
+bool conns_admit_user(struct agent *a, struct conn *c, const char *user, struct vs_error *err);
+/* Shut every connection down; wait up to timeout_ms for their threads. */
+void conns_close_all(struct agent *a, long long timeout_ms);
 
 /* Serve one connection (its own thread); frees c. */
 void *session_run(void *c);
@@ -77,6 +87,7 @@ void *session_run(void *c);
 /* The requests; each writes its reply (and events) on w. The session has
  * authorised the caller for the action already. */
 struct request_ctx {
+    struct agent *agent;
     struct wire *w;
     struct conn *conn;
     struct settings *s;
@@ -84,12 +95,13 @@ struct request_ctx {
     const struct vsm_message *req;
     struct krb_context *accepted;  /* the caller's context (NULL on the unix socket) */
     const char *caller;            /* for messages and audit */
+    long long deadline_ms;         /* the whole request must end by then (wire_now_ms) */
     /* filled in by the handler for the audit record */
     enum vs_errcode result;
     char message[1024];
     char vm[256], from[256], to[256], job[40];
 };
 
-void request_handle(struct request_ctx *r, const char *action);
+void request_handle(struct request_ctx *r, enum vsm_action action);
 
 #endif

@@ -278,10 +278,13 @@ peer_networks(struct doctor *d, const char *peer, char ***names, size_t *n, stru
         } else {
             *names = calloc(reply->n + 1, sizeof **names);
             ok = *names != NULL;
-            for (size_t i = 0; ok && i < reply->n; i++) {
-                char item[32], value[256];
-                if (vsm_item_split(&reply->fields[i], item, sizeof item, value, sizeof value) &&
-                    strcmp(item, "network") == 0 && ((*names)[*n] = strdup(value)) != NULL)
+            struct vsm_record rec;
+            size_t pos = 0;
+            while (ok && vsm_record_next(reply, &pos, &rec)) {
+                char value[256];
+                if (rec.kind == VSM_RECORD_NETWORK &&
+                    vsm_record_text(&rec, VSM_TAG_NAME, value, sizeof value) &&
+                    ((*names)[*n] = strdup(value)) != NULL)
                     (*n)++;
             }
         }
@@ -595,13 +598,13 @@ report:
     for (size_t i = 0; i < d->nlines; i++)
         failures += d->lines[i].result == FAIL;
     if (o->json) {
-        printf("{\"host\":");
-        json_write_string(stdout, d->host);
-        printf(",\"ok\":%s,\"checks\":[", failures ? "false" : "true");
+        json_t *checks = json_array();
         for (size_t i = 0; i < d->nlines; i++)
-            json_write_check(stdout, i == 0, d->lines[i].name, result_names[d->lines[i].result],
-                             d->lines[i].text);
-        printf("]}\n");
+            json_array_append_new(checks, json_check(d->lines[i].name,
+                                                     result_names[d->lines[i].result],
+                                                     d->lines[i].text));
+        json_print_line(stdout, json_pack("{s:s,s:b,s:o}", "host", d->host, "ok", failures == 0,
+                                          "checks", checks));
     } else {
         for (size_t i = 0; i < d->nlines; i++)
             printf("%-4s  %-34s %s\n", result_names[d->lines[i].result], d->lines[i].name,

@@ -22,7 +22,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 
-#define VSM_PROTO_VERSION 1
+#define VSM_PROTO_VERSION 2   /* 2: lists as typed records (message.h) */
 #define VSM_FRAME_HEADER 8
 #define VSM_FRAME_TOKEN_MAX (64 * 1024)     /* a Kerberos AP-REQ with a PAC fits well within */
 #define VSM_FRAME_ERROR_MAX 1024

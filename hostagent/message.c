@@ -8,26 +8,35 @@
 #include "hostagent/message.h"
 
 enum field_type { TEXT, U64 };
+/* Where a tag may stand: among the message's own fields, in a record, or both. */
+enum scope { MESSAGE = 1, RECORD = 2, BOTH = 3 };
 
 static const struct {
     const char *name;
     enum field_type type;
     uint32_t max;       /* text: bytes */
-    bool repeats;
+    enum scope scope;
 } tags[VSM__TAG_END] = {
-    [VSM_TAG_ACTION] = { "action", TEXT, 32, false },
-    [VSM_TAG_VM] = { "vm", TEXT, 256, false },
-    [VSM_TAG_FROM] = { "from", TEXT, 255, false },
-    [VSM_TAG_TO] = { "to", TEXT, 255, false },
-    [VSM_TAG_JOB] = { "job", TEXT, 64, false },
-    [VSM_TAG_RESULT] = { "result", U64, 8, false },
-    [VSM_TAG_MESSAGE] = { "message", TEXT, 2048, false },
-    [VSM_TAG_ITEM] = { "item", TEXT, 2048, true },
-    [VSM_TAG_PROGRESS] = { "progress", U64, 8, false },
-    [VSM_TAG_PHASE] = { "phase", TEXT, 64, false },
-    [VSM_TAG_ON_BEHALF_OF] = { "on-behalf-of", TEXT, 512, false },
-    [VSM_TAG_DOMAIN_XML] = { "domain-xml", TEXT, 512 * 1024, false },
-    [VSM_TAG_VIA] = { "via", TEXT, 255, false },
+    [VSM_TAG_ACTION] = { "action", TEXT, 32, MESSAGE },
+    [VSM_TAG_VM] = { "vm", TEXT, 256, BOTH },
+    [VSM_TAG_FROM] = { "from", TEXT, 255, MESSAGE },
+    [VSM_TAG_TO] = { "to", TEXT, 255, BOTH },
+    [VSM_TAG_JOB] = { "job", TEXT, 64, BOTH },
+    [VSM_TAG_RESULT] = { "result", U64, 8, MESSAGE },
+    [VSM_TAG_MESSAGE] = { "message", TEXT, 2048, MESSAGE },
+    [VSM_TAG_RECORD] = { "record", U64, 8, BOTH },
+    [VSM_TAG_PROGRESS] = { "progress", U64, 8, BOTH },
+    [VSM_TAG_PHASE] = { "phase", TEXT, 64, BOTH },
+    [VSM_TAG_ON_BEHALF_OF] = { "on-behalf-of", TEXT, 512, BOTH },
+    [VSM_TAG_DOMAIN_XML] = { "domain-xml", TEXT, 512 * 1024, MESSAGE },
+    [VSM_TAG_VIA] = { "via", TEXT, 255, MESSAGE },
+    [VSM_TAG_NAME] = { "name", TEXT, 256, RECORD },
+    [VSM_TAG_PASS] = { "pass", U64, 8, RECORD },
+    [VSM_TAG_CODE] = { "code", U64, 8, RECORD },
+    [VSM_TAG_TEXT] = { "text", TEXT, 2048, RECORD },
+    [VSM_TAG_STATE] = { "state", TEXT, 32, RECORD },
+    [VSM_TAG_MEMORY_MIB] = { "memory_mib", U64, 8, RECORD },
+    [VSM_TAG_VCPUS] = { "vcpus", U64, 8, RECORD },
 };
 
 const char *
@@ -36,8 +45,8 @@ vsm_tag_name(enum vsm_tag tag)
     return tag > 0 && tag < VSM__TAG_END ? tags[tag].name : "unknown";
 }
 
-/* Text is UTF-8 without control characters, except a tab inside ITEM, and
- * tabs and line ends inside a document. */
+/* Text is UTF-8 without control characters, except tabs and line ends
+ * inside a document. */
 static bool
 text_ok(enum vsm_tag tag, const uint8_t *p, uint32_t n)
 {
@@ -47,7 +56,7 @@ text_ok(enum vsm_tag tag, const uint8_t *p, uint32_t n)
         if (p[i] < 0x20) {
             bool allowed = tag == VSM_TAG_DOMAIN_XML
                                ? (p[i] == '\t' || p[i] == '\n' || p[i] == '\r')
-                               : (p[i] == '\t' && tag == VSM_TAG_ITEM);
+                               : false;
             if (!allowed)
                 return false;
         }
@@ -81,7 +90,7 @@ vsm_message_parse(const uint8_t *data, size_t len, struct vsm_message *m, struct
     struct vs_reader r;
     uint8_t kind, reserved;
     uint16_t count;
-    bool seen[VSM__TAG_END] = { false };
+    bool seen[VSM__TAG_END] = { false }, in_record = false;
 
     vs_reader_init(&r, data, len);
     vs_read_u8(&r, &kind);
@@ -120,8 +129,16 @@ vsm_message_parse(const uint8_t *data, size_t len, struct vsm_message *m, struct
             vs_error_set(err, VS_ERR_PROTOCOL, "field %u has the unknown tag %u", i + 1, tag);
             return false;
         }
-        if (seen[tag] && !tags[tag].repeats) {
-            vs_error_set(err, VS_ERR_PROTOCOL, "the field '%s' appears twice", tags[tag].name);
+        if (tag == VSM_TAG_RECORD) {   /* a new record: its fields start afresh */
+            memset(seen, 0, sizeof seen);
+            in_record = true;
+        } else if (!(tags[tag].scope & (in_record ? RECORD : MESSAGE))) {
+            vs_error_set(err, VS_ERR_PROTOCOL, "the field '%s' may not stand %s", tags[tag].name,
+                         in_record ? "in a record" : "outside a record");
+            return false;
+        } else if (seen[tag]) {
+            vs_error_set(err, VS_ERR_PROTOCOL, "the field '%s' appears twice%s", tags[tag].name,
+                         in_record ? " in one record" : "");
             return false;
         }
         seen[tag] = true;
@@ -141,6 +158,16 @@ vsm_message_parse(const uint8_t *data, size_t len, struct vsm_message *m, struct
         if (tags[tag].type == U64) {
             for (int k = 0; k < 8; k++)
                 f->number = f->number << 8 | value[k];
+            if (tag == VSM_TAG_RECORD && (f->number == 0 || f->number >= VSM__RECORD_END)) {
+                vs_error_set(err, VS_ERR_PROTOCOL, "a record of unknown kind %llu",
+                             (unsigned long long)f->number);
+                return false;
+            }
+            if (tag == VSM_TAG_PASS && f->number > 1) {
+                vs_error_set(err, VS_ERR_PROTOCOL, "the field 'pass' is %llu, not 0 or 1",
+                             (unsigned long long)f->number);
+                return false;
+            }
         } else if (!text_ok(f->tag, value, n)) {
             vs_error_set(err, VS_ERR_PROTOCOL, "the field '%s' is not clean UTF-8 text", tags[tag].name);
             return false;
@@ -210,47 +237,106 @@ vsm_message_end(struct vs_writer *w, struct vs_error *err)
     return vsm_message_parse(w->data, w->len, &check, err);
 }
 
+uint32_t
+vsm_message_writer_id(const struct vs_writer *w)
+{
+    if (w->len < VSM_MSG_HEADER)
+        return 0;
+    return (uint32_t)w->data[4] << 24 | (uint32_t)w->data[5] << 16 | (uint32_t)w->data[6] << 8 |
+           w->data[7];
+}
+
+/* The fields fields[0..n) of one scope: the message's own (up to the first
+ * record) or a record's (up to the next). */
+static const struct vsm_field *
+find(const struct vsm_field *fields, size_t n, enum vsm_tag tag)
+{
+    for (size_t i = 0; i < n && fields[i].tag != VSM_TAG_RECORD; i++)
+        if (fields[i].tag == tag)
+            return &fields[i];
+    return NULL;
+}
+
+static bool
+copy_text(const struct vsm_field *f, enum vsm_tag tag, char *buf, size_t len)
+{
+    if (f == NULL || tags[tag].type != TEXT)
+        return false;
+    snprintf(buf, len, "%.*s", (int)f->len, (const char *)f->text);
+    return true;
+}
+
+static bool
+copy_u64(const struct vsm_field *f, enum vsm_tag tag, uint64_t *value)
+{
+    if (f == NULL || tags[tag].type != U64)
+        return false;
+    *value = f->number;
+    return true;
+}
+
 bool
 vsm_message_text(const struct vsm_message *m, enum vsm_tag tag, char *buf, size_t len)
 {
-    for (size_t i = 0; i < m->n; i++) {
-        if (m->fields[i].tag == tag && tags[tag].type == TEXT) {
-            snprintf(buf, len, "%.*s", (int)m->fields[i].len, (const char *)m->fields[i].text);
-            return true;
-        }
-    }
-    return false;
+    return copy_text(find(m->fields, m->n, tag), tag, buf, len);
 }
 
 bool
 vsm_message_u64(const struct vsm_message *m, enum vsm_tag tag, uint64_t *value)
 {
-    for (size_t i = 0; i < m->n; i++) {
-        if (m->fields[i].tag == tag && tags[tag].type == U64) {
-            *value = m->fields[i].number;
-            return true;
-        }
-    }
-    return false;
+    return copy_u64(find(m->fields, m->n, tag), tag, value);
 }
 
 char *
 vsm_message_strdup(const struct vsm_message *m, enum vsm_tag tag)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (m->fields[i].tag == tag && tags[tag].type == TEXT)
-            return strndup((const char *)m->fields[i].text, m->fields[i].len);
-    return NULL;
+    const struct vsm_field *f = find(m->fields, m->n, tag);
+
+    return f && tags[tag].type == TEXT ? strndup((const char *)f->text, f->len) : NULL;
 }
 
 bool
-vsm_item_split(const struct vsm_field *f, char *name, size_t namelen, char *value, size_t valuelen)
+vsm_message_record(struct vs_writer *w, enum vsm_record_kind kind)
 {
-    if (f->tag != VSM_TAG_ITEM)
+    return vsm_message_add_u64(w, VSM_TAG_RECORD, (uint64_t)kind);
+}
+
+bool
+vsm_record_next(const struct vsm_message *m, size_t *pos, struct vsm_record *r)
+{
+    size_t i = *pos;
+
+    while (i < m->n && m->fields[i].tag != VSM_TAG_RECORD)
+        i++;
+    if (i >= m->n)
         return false;
-    const char *text = (const char *)f->text, *tab = memchr(text, '\t', f->len);
-    int nl = tab ? (int)(tab - text) : (int)f->len;
-    snprintf(name, namelen, "%.*s", nl, text);
-    snprintf(value, valuelen, "%.*s", tab ? (int)f->len - nl - 1 : 0, tab ? tab + 1 : "");
+    r->kind = (enum vsm_record_kind)m->fields[i].number;
+    r->fields = &m->fields[i + 1];
+    r->n = 0;
+    while (i + 1 + r->n < m->n && m->fields[i + 1 + r->n].tag != VSM_TAG_RECORD)
+        r->n++;
+    *pos = i + 1 + r->n;
     return true;
+}
+
+size_t
+vsm_record_count(const struct vsm_message *m, enum vsm_record_kind kind)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < m->n; i++)
+        n += m->fields[i].tag == VSM_TAG_RECORD && (kind == 0 || m->fields[i].number == kind);
+    return n;
+}
+
+bool
+vsm_record_text(const struct vsm_record *r, enum vsm_tag tag, char *buf, size_t len)
+{
+    return copy_text(find(r->fields, r->n, tag), tag, buf, len);
+}
+
+bool
+vsm_record_u64(const struct vsm_record *r, enum vsm_tag tag, uint64_t *value)
+{
+    return copy_u64(find(r->fields, r->n, tag), tag, value);
 }

@@ -9,10 +9,17 @@
  *                      and the events of a request carry its id
  *   8  fields, each:   u16 tag, u32 length, value
  *
- * Every tag has a fixed type (text or u64), a length limit, and whether it may
- * repeat; an unknown tag, a second copy of a single tag, a control character
- * in text or a byte left over refuses the whole message. Pure code: unit-tested
- * and fuzzed. docs/protocol.md lists the tags and what each request carries. */
+ * Every tag has a fixed type (text or u64), a length limit, and a scope.
+ * Message fields come first, each at most once. A RECORD field (its value an
+ * enum vsm_record_kind) starts a record: the fields after it, up to the next
+ * RECORD, are that record's, each at most once per record, and only tags
+ * whose scope allows a record. Lists travel so: one record per check of a
+ * report, per VM of a list, per job or setting of a status. Meaning is in
+ * typed fields (pass, code, memory_mib), never in text to be searched.
+ * An unknown tag, a second copy of a field, a field outside its scope, a
+ * control character in text or a byte left over refuses the whole message.
+ * Pure code: unit-tested and fuzzed. docs/protocol.md lists the tags and
+ * what each request carries. */
 #ifndef VSM_HOSTAGENT_MESSAGE_H
 #define VSM_HOSTAGENT_MESSAGE_H
 
@@ -36,13 +43,29 @@ enum vsm_tag {
     VSM_TAG_JOB,            /* text: a job id */
     VSM_TAG_RESULT,         /* u64: enum vs_errcode, 0 = ok */
     VSM_TAG_MESSAGE,        /* text: a sentence for a person */
-    VSM_TAG_ITEM,           /* text, repeats: one "name\tvalue" line of a report */
+    VSM_TAG_RECORD,         /* u64: enum vsm_record_kind; starts a record */
     VSM_TAG_PROGRESS,       /* u64: per mille done */
     VSM_TAG_PHASE,          /* text: the phase a job is in */
     VSM_TAG_ON_BEHALF_OF,   /* text: the admin a hop-2 request acts for */
     VSM_TAG_DOMAIN_XML,     /* text with line ends: a libvirt domain definition */
     VSM_TAG_VIA,            /* text: the host a request was forwarded through */
+    VSM_TAG_NAME,           /* text, in a record: a check's, VM's, setting's or network's name */
+    VSM_TAG_PASS,           /* u64 0 or 1, in a CHECK record */
+    VSM_TAG_CODE,           /* u64 enum vs_errcode, in a CHECK record: what kind of failure */
+    VSM_TAG_TEXT,           /* text, in a record: a check's reason, a setting's value */
+    VSM_TAG_STATE,          /* text, in a VM record: libvirt's state */
+    VSM_TAG_MEMORY_MIB,     /* u64, in a VM record */
+    VSM_TAG_VCPUS,          /* u64, in a VM record */
     VSM__TAG_END
+};
+
+enum vsm_record_kind {
+    VSM_RECORD_CHECK = 1,   /* NAME, PASS, CODE, TEXT */
+    VSM_RECORD_VM,          /* NAME, STATE, MEMORY_MIB, VCPUS */
+    VSM_RECORD_SETTING,     /* NAME, TEXT */
+    VSM_RECORD_JOB,         /* JOB, VM, TO, PHASE, PROGRESS, ON_BEHALF_OF */
+    VSM_RECORD_NETWORK,     /* NAME */
+    VSM__RECORD_END
 };
 
 struct vsm_field {
@@ -68,15 +91,31 @@ bool vsm_message_add_text(struct vs_writer *w, enum vsm_tag tag, const char *tex
 bool vsm_message_add_u64(struct vs_writer *w, enum vsm_tag tag, uint64_t value);
 bool vsm_message_end(struct vs_writer *w, struct vs_error *err);
 
-/* Lookups. _text copies into buf (NUL-terminated); false if absent. */
+/* The request id of a message being written (0 before vsm_message_begin). */
+uint32_t vsm_message_writer_id(const struct vs_writer *w);
+
+/* Lookups of message fields (those before the first record). _text copies
+ * into buf (NUL-terminated); false if absent. */
 bool vsm_message_text(const struct vsm_message *m, enum vsm_tag tag, char *buf, size_t len);
 /* A malloc'd copy of a text field (NULL if absent or out of memory). */
 char *vsm_message_strdup(const struct vsm_message *m, enum vsm_tag tag);
 bool vsm_message_u64(const struct vsm_message *m, enum vsm_tag tag, uint64_t *value);
-/* Split the ITEM field f ("name\tvalue") into name and value (truncated to
- * their buffers); false for any other field. */
-bool vsm_item_split(const struct vsm_field *f, char *name, size_t namelen, char *value,
-                    size_t valuelen);
+
+/* Records. Writing: vsm_message_record(w, kind), then its fields. */
+bool vsm_message_record(struct vs_writer *w, enum vsm_record_kind kind);
+
+struct vsm_record {
+    enum vsm_record_kind kind;
+    const struct vsm_field *fields;   /* the fields after the RECORD field */
+    size_t n;
+};
+/* The next record after *pos (start with *pos = 0); false when none is left. */
+bool vsm_record_next(const struct vsm_message *m, size_t *pos, struct vsm_record *r);
+/* How many records of kind (0: any) the message has. */
+size_t vsm_record_count(const struct vsm_message *m, enum vsm_record_kind kind);
+bool vsm_record_text(const struct vsm_record *r, enum vsm_tag tag, char *buf, size_t len);
+bool vsm_record_u64(const struct vsm_record *r, enum vsm_tag tag, uint64_t *value);
+
 const char *vsm_tag_name(enum vsm_tag tag);
 
 #endif

@@ -72,12 +72,13 @@ report_summary(const struct report *r, char *buf, size_t len)
 bool
 report_to_message(const struct report *r, struct vs_writer *w)
 {
-    char line[REPORT_NAME_MAX + REPORT_TEXT_MAX + 16];
-
     for (size_t i = 0; i < r->n; i++) {
-        snprintf(line, sizeof line, "%s\t%s: %s", r->lines[i].name,
-                 r->lines[i].pass ? "pass" : "fail", r->lines[i].text);
-        if (!vsm_message_add_text(w, VSM_TAG_ITEM, line))
+        const struct report_line *l = &r->lines[i];
+        vsm_message_record(w, VSM_RECORD_CHECK);
+        vsm_message_add_text(w, VSM_TAG_NAME, l->name);
+        vsm_message_add_u64(w, VSM_TAG_PASS, l->pass);
+        vsm_message_add_u64(w, VSM_TAG_CODE, (uint64_t)l->code);
+        if (!vsm_message_add_text(w, VSM_TAG_TEXT, l->text))
             return false;
     }
     return true;
@@ -86,34 +87,27 @@ report_to_message(const struct report *r, struct vs_writer *w)
 bool
 report_from_message(struct report *r, const struct vsm_message *m, struct vs_error *err)
 {
-    for (size_t i = 0; i < m->n; i++) {
-        const struct vsm_field *f = &m->fields[i];
-        char line[REPORT_NAME_MAX + REPORT_TEXT_MAX + 16];
-        char *tab, *verdict;
-        bool pass;
+    struct vsm_record rec;
+    size_t pos = 0;
 
-        if (f->tag != VSM_TAG_ITEM)
+    while (vsm_record_next(m, &pos, &rec)) {
+        char name[REPORT_NAME_MAX], text[REPORT_TEXT_MAX] = "";
+        uint64_t pass, code = VS_OK;
+
+        if (rec.kind != VSM_RECORD_CHECK)
             continue;
-        snprintf(line, sizeof line, "%.*s", (int)f->len, (const char *)f->text);
-        tab = strchr(line, '\t');
-        if (tab == NULL || tab == line) {
-            vs_error_set(err, VS_ERR_PROTOCOL, "a report line without a name: '%s'", line);
+        if (!vsm_record_text(&rec, VSM_TAG_NAME, name, sizeof name) || name[0] == '\0' ||
+            !vsm_record_u64(&rec, VSM_TAG_PASS, &pass)) {
+            vs_error_set(err, VS_ERR_PROTOCOL, "a check in the report has no name or no verdict");
             return false;
         }
-        *tab = '\0';
-        verdict = tab + 1;
-        if (strncmp(verdict, "pass: ", 6) == 0)
-            pass = true;
-        else if (strncmp(verdict, "fail: ", 6) == 0)
-            pass = false;
-        else {
-            vs_error_set(err, VS_ERR_PROTOCOL, "the report line '%s' is neither pass nor fail", line);
+        vsm_record_text(&rec, VSM_TAG_TEXT, text, sizeof text);
+        if (!pass && (!vsm_record_u64(&rec, VSM_TAG_CODE, &code) || code == VS_OK ||
+                      code >= VS_ERR__COUNT)) {
+            vs_error_set(err, VS_ERR_PROTOCOL, "the failed check '%s' carries no error code", name);
             return false;
         }
-        report_add(r, line, pass,
-                   strstr(verdict, "refused") || strstr(verdict, "may not") ? VS_ERR_DENIED
-                                                                           : VS_ERR_INVALID,
-                   "%s", verdict + 6);
+        report_add(r, name, pass != 0, (enum vs_errcode)code, "%s", text);
     }
     return true;
 }

@@ -1,8 +1,8 @@
 /* hostagent/report.h: a compatibility report, one line per check.
  *
- * On the wire each line is an ITEM field "name<TAB>pass: reason" or
- * "name<TAB>fail: reason"; the source host merges the destination's lines
- * into its own report. Pure. */
+ * On the wire each line is a CHECK record (message.h): its name, pass, the
+ * failure's code and the reason, each a field of its own; the source host
+ * merges the destination's lines into its own report. Pure. */
 #ifndef VSM_HOSTAGENT_REPORT_H
 #define VSM_HOSTAGENT_REPORT_H
 
@@ -37,11 +37,10 @@ enum vs_errcode report_result(const struct report *r);
 /* "2 of 9 checks failed: delegation, network lan" or "all 9 checks passed". */
 void report_summary(const struct report *r, char *buf, size_t len);
 
-/* As ITEM fields of a message being written. */
+/* As CHECK records of a message being written. */
 bool report_to_message(const struct report *r, struct vs_writer *w);
-/* Append a message's ITEM lines; false with err for a line that is not
- * "name<TAB>pass|fail: reason". A failed line's code is VS_ERR_INVALID
- * unless the text names a refusal. */
+/* Append a message's CHECK records; false with err for a record without a
+ * name or a verdict, or whose failure has no code. */
 bool report_from_message(struct report *r, const struct vsm_message *m, struct vs_error *err);
 
 #endif

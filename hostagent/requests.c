@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hostname.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "hostagent/client.h"
@@ -64,19 +65,21 @@ reply_error(struct request_ctx *r, enum vs_errcode code, const char *message)
 }
 
 static void
-item(struct vs_writer *w, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+setting(struct vs_writer *w, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* One SETTING record of a status reply: a name and its value. */
 static void
-item(struct vs_writer *w, const char *name, const char *fmt, ...)
+setting(struct vs_writer *w, const char *name, const char *fmt, ...)
 {
-    char value[1024], line[1300];
+    char value[1024];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(value, sizeof value, fmt, ap);
     va_end(ap);
-    snprintf(line, sizeof line, "%s\t%s", name, value);
-    vsm_message_add_text(w, VSM_TAG_ITEM, line);
+    vsm_message_record(w, VSM_RECORD_SETTING);
+    vsm_message_add_text(w, VSM_TAG_NAME, name);
+    vsm_message_add_text(w, VSM_TAG_TEXT, value);
 }
 
 /* ---- running vsmigrate-disk ------------------------------------------------------ */
@@ -126,7 +129,7 @@ do_status(struct request_ctx *r)
     const struct agent_config *c = r->s->cfg;
     struct vs_writer w;
     char peers[1024] = "", listen[512] = "";
-    size_t used = 0, running = 0;
+    size_t used = 0;
 
     for (size_t i = 0; i < c->npeers && used < sizeof peers; i++)
         used += (size_t)snprintf(peers + used, sizeof peers - used, "%s%s", i ? "," : "", c->peers[i]);
@@ -135,30 +138,32 @@ do_status(struct request_ctx *r)
         used += (size_t)snprintf(listen + used, sizeof listen - used, "%s%s", i ? "," : "",
                                  c->listen[i].text);
     reply_begin(r, &w);
-    item(&w, "host", "%s", agent.host);
-    item(&w, "version", "%s", PACKAGE_VERSION);
-    item(&w, "auth", "%s", c->auth == AGENT_AUTH_KERBEROS ? "kerberos" : "local");
+    setting(&w, "host", "%s", r->agent->host);
+    setting(&w, "version", "%s", PACKAGE_VERSION);
+    setting(&w, "auth", "%s", c->auth == AGENT_AUTH_KERBEROS ? "kerberos" : "local");
     if (r->s->spn)
-        item(&w, "spn", "%s", r->s->spn);
-    item(&w, "listen", "%s", listen[0] ? listen : "none");
-    item(&w, "incoming", "%s", c->incoming ? "yes" : "no");
-    item(&w, "outgoing", "%s", c->outgoing ? "yes" : "no");
-    item(&w, "max_simultaneous", "%d", c->max_simultaneous);
-    item(&w, "peers", "%s", peers[0] ? peers : "none");
-    item(&w, "confidentiality", "%s", c->confidentiality ? "yes" : "no");
-    item(&w, "caller", "%s", r->caller);
-    item(&w, "role", "%s", authz_role_name(r->who->role));
-    pthread_mutex_lock(&agent.lock);
-    for (size_t i = 0; i < AGENT_JOBS_MAX; i++) {
-        const struct job *j = &agent.jobs[i];
-        if (!j->used)
-            continue;
-        running++;
-        item(&w, "job", "%s %s to %s: %s %u.%u%% (%s)", j->id, j->vm, j->to, j->phase,
-             j->progress / 10, j->progress % 10, j->user);
+        setting(&w, "spn", "%s", r->s->spn);
+    setting(&w, "listen", "%s", listen[0] ? listen : "none");
+    setting(&w, "incoming", "%s", c->incoming ? "yes" : "no");
+    setting(&w, "outgoing", "%s", c->outgoing ? "yes" : "no");
+    setting(&w, "max_simultaneous", "%d", c->max_simultaneous);
+    setting(&w, "peers", "%s", peers[0] ? peers : "none");
+    setting(&w, "confidentiality", "%s", c->confidentiality ? "yes" : "no");
+    setting(&w, "caller", "%s", r->caller);
+    setting(&w, "role", "%s", authz_role_name(r->who->role));
+    struct job *jobs = calloc(JOBS_MAX, sizeof *jobs);
+    size_t njobs = jobs ? jobs_snapshot(&r->agent->jobs, jobs, JOBS_MAX) : 0;
+    setting(&w, "jobs", "%zu", njobs);
+    for (size_t i = 0; i < njobs; i++) {
+        vsm_message_record(&w, VSM_RECORD_JOB);
+        vsm_message_add_text(&w, VSM_TAG_JOB, jobs[i].id);
+        vsm_message_add_text(&w, VSM_TAG_VM, jobs[i].vm);
+        vsm_message_add_text(&w, VSM_TAG_TO, jobs[i].to);
+        vsm_message_add_text(&w, VSM_TAG_PHASE, jobs[i].phase);
+        vsm_message_add_u64(&w, VSM_TAG_PROGRESS, jobs[i].progress);
+        vsm_message_add_text(&w, VSM_TAG_ON_BEHALF_OF, jobs[i].user);
     }
-    pthread_mutex_unlock(&agent.lock);
-    item(&w, "jobs", "%zu", running);
+    free(jobs);
     reply_send(r, &w, VS_OK, NULL);
 }
 
@@ -175,9 +180,13 @@ do_list(struct request_ctx *r)
         return;
     }
     reply_begin(r, &w);
-    for (size_t i = 0; i < n; i++)
-        item(&w, vms[i].name, "state=%s memory_mib=%llu vcpus=%u", vms[i].state,
-             (unsigned long long)(vms[i].memory_bytes >> 20), vms[i].vcpus);
+    for (size_t i = 0; i < n; i++) {
+        vsm_message_record(&w, VSM_RECORD_VM);
+        vsm_message_add_text(&w, VSM_TAG_NAME, vms[i].name);
+        vsm_message_add_text(&w, VSM_TAG_STATE, vms[i].state);
+        vsm_message_add_u64(&w, VSM_TAG_MEMORY_MIB, vms[i].memory_bytes >> 20);
+        vsm_message_add_u64(&w, VSM_TAG_VCPUS, vms[i].vcpus);
+    }
     free(vms);
     reply_send(r, &w, VS_OK, NULL);
 }
@@ -197,8 +206,10 @@ do_networks(struct request_ctx *r)
         return;
     }
     reply_begin(r, &w);
-    for (size_t i = 0; i < n; i++)
-        item(&w, "network", "%s", names[i]);
+    for (size_t i = 0; i < n; i++) {
+        vsm_message_record(&w, VSM_RECORD_NETWORK);
+        vsm_message_add_text(&w, VSM_TAG_NAME, names[i]);
+    }
     krb_strv_free(names, n);
     reply_send(r, &w, VS_OK, NULL);
 }
@@ -227,20 +238,16 @@ reply_report(struct request_ctx *r, struct report *rep)
 /* ---- check: the destination's half ------------------------------------------------------ */
 
 static void
-slot_line(struct report *rep, const struct agent_config *c)
+slot_line(struct request_ctx *r, struct report *rep, const struct agent_config *c)
 {
-    size_t busy = 0;
+    size_t busy = jobs_count(&r->agent->jobs);
 
-    pthread_mutex_lock(&agent.lock);
-    for (size_t i = 0; i < AGENT_JOBS_MAX; i++)
-        busy += agent.jobs[i].used;
-    pthread_mutex_unlock(&agent.lock);
     if (busy < (size_t)c->max_simultaneous)
         report_add(rep, "slot", true, VS_OK, "%zu of %d migration slots in use on %s", busy,
-                   c->max_simultaneous, agent.host);
+                   c->max_simultaneous, r->agent->host);
     else
         report_add(rep, "slot", true, VS_OK, "all %d migration slots on %s are in use: the move "
-                   "would wait in the queue at position %zu", c->max_simultaneous, agent.host,
+                   "would wait in the queue at position %zu", c->max_simultaneous, r->agent->host,
                    busy - (size_t)c->max_simultaneous + 1);
 }
 
@@ -255,7 +262,7 @@ do_check_destination(struct request_ctx *r)
 
     vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
     vsm_message_text(r->req, VSM_TAG_FROM, r->from, sizeof r->from);
-    snprintf(r->to, sizeof r->to, "%s", agent.host);
+    snprintf(r->to, sizeof r->to, "%s", r->agent->host);
     xml = vsm_message_strdup(r->req, VSM_TAG_DOMAIN_XML);
     if (xml == NULL) {
         reply_error(r, VS_ERR_INVALID, "check-destination needs the VM's definition");
@@ -274,12 +281,12 @@ do_check_destination(struct request_ctx *r)
         return;
     }
     if (c->incoming)
-        report_add(rep, "incoming", true, VS_OK, "%s accepts incoming migrations", agent.host);
+        report_add(rep, "incoming", true, VS_OK, "%s accepts incoming migrations", r->agent->host);
     else
         report_add(rep, "incoming", false, VS_ERR_DENIED, "incoming migrations are turned off "
                    "on %s: set incoming = yes in [migration] of its vsmigrated.conf",
-                   agent.host);
-    virt_check_destination(c->libvirt_uri, agent.host, &vm, rep);
+                   r->agent->host);
+    virt_check_destination(c->libvirt_uri, r->agent->host, &vm, rep);
     for (size_t i = 0; i < vm.ndisks; i++) {
         char name[REPORT_NAME_MAX], why[1024];
         snprintf(name, sizeof name, "disk %s", vm.disks[i].target);
@@ -289,7 +296,7 @@ do_check_destination(struct request_ctx *r)
                        vm.disks[i].target, vm.disks[i].target, DOMXML_NS);
         else if (r->s->acc == NULL)
             report_add(rep, name, false, VS_ERR_UNAVAILABLE, "%s has no keytab (auth = local), "
-                       "so it cannot open disks on the share", agent.host);
+                       "so it cannot open disks on the share", r->agent->host);
         else if (probe_disk(r->s, vm.disks[i].url, NULL, krb_acceptor_machine(r->s->acc), false,
                             why, sizeof why))
             report_add(rep, name, true, VS_OK, "%s opens %s", krb_acceptor_machine(r->s->acc),
@@ -299,7 +306,7 @@ do_check_destination(struct request_ctx *r)
                        "computer account access with vsmigrate-share provision)",
                        krb_acceptor_machine(r->s->acc), vm.disks[i].url, why);
     }
-    slot_line(rep, c);
+    slot_line(r, rep, c);
     domxml_free(&vm);
     reply_report(r, rep);
 }
@@ -372,7 +379,7 @@ destination_lines(struct request_ctx *r, const char *xml, struct report *rep)
 
     if (r->s->acc == NULL) {
         report_add(rep, "destination", false, VS_ERR_UNAVAILABLE, "%s runs with auth = local, so "
-                   "it has no Kerberos identity to ask %s with: use auth = kerberos", agent.host,
+                   "it has no Kerberos identity to ask %s with: use auth = kerberos", r->agent->host,
                    r->to);
         return;
     }
@@ -380,10 +387,10 @@ destination_lines(struct request_ctx *r, const char *xml, struct report *rep)
         opened = agent_open(&w, &t, r->accepted, NULL, &stage, &err);
         if (opened)
             report_add(rep, "delegation", true, VS_OK, "%s acts for %s toward vsmigrate on %s "
-                       "(constrained delegation)", agent.host, r->caller, r->to);
+                       "(constrained delegation)", r->agent->host, r->caller, r->to);
         else if (stage == AGENT_STAGE_CREDENTIALS) {
             report_add(rep, "delegation", false, VS_ERR_DENIED, "%s (the checks below were asked "
-                       "as %s itself)", err.message, agent.host);
+                       "as %s itself)", err.message, r->agent->host);
             as_host = true;
         } else {
             report_add(rep, "destination", false, err.code, "%s", err.message);
@@ -402,7 +409,7 @@ destination_lines(struct request_ctx *r, const char *xml, struct report *rep)
     }
     agent_request_begin(&w, &req, "check-destination");
     vsm_message_add_text(&req, VSM_TAG_VM, r->vm);
-    vsm_message_add_text(&req, VSM_TAG_FROM, agent.host);
+    vsm_message_add_text(&req, VSM_TAG_FROM, r->agent->host);
     vsm_message_add_text(&req, VSM_TAG_TO, r->to);
     vsm_message_add_text(&req, VSM_TAG_ON_BEHALF_OF, r->caller);
     vsm_message_add_text(&req, VSM_TAG_DOMAIN_XML, xml);
@@ -415,10 +422,7 @@ destination_lines(struct request_ctx *r, const char *xml, struct report *rep)
         char msg[1024] = "";
         vsm_message_u64(reply, VSM_TAG_RESULT, &code);
         vsm_message_text(reply, VSM_TAG_MESSAGE, msg, sizeof msg);
-        bool has_items = false;
-        for (size_t i = 0; i < reply->n; i++)
-            has_items |= reply->fields[i].tag == VSM_TAG_ITEM;
-        if (code != 0 && !has_items)
+        if (code != 0 && vsm_record_count(reply, VSM_RECORD_CHECK) == 0)
             report_add(rep, "destination", false, (enum vs_errcode)code, "%s: %s", r->to, msg);
     }
     vs_writer_free(&req);
@@ -439,16 +443,15 @@ do_check(struct request_ctx *r)
     vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
     vsm_message_text(r->req, VSM_TAG_TO, r->to, sizeof r->to);
     if (!vsm_message_text(r->req, VSM_TAG_FROM, r->from, sizeof r->from) || r->from[0] == '\0')
-        snprintf(r->from, sizeof r->from, "%s", agent.host);
+        snprintf(r->from, sizeof r->from, "%s", r->agent->host);
     if (r->vm[0] == '\0' || r->to[0] == '\0') {
         reply_error(r, VS_ERR_INVALID, "check needs a VM and a destination (--to)");
         return;
     }
-    if (strcasecmp(r->from, agent.host) != 0 &&
-        strncasecmp(r->from, agent.host, strcspn(agent.host, ".")) != 0) {
+    if (!vs_host_same(r->from, r->agent->host)) {
         char msg[700];
         snprintf(msg, sizeof msg, "this is %s; a check runs on the source host: ask %s (--from)",
-                 agent.host, r->from);
+                 r->agent->host, r->from);
         reply_error(r, VS_ERR_INVALID, msg);
         return;
     }
@@ -458,26 +461,26 @@ do_check(struct request_ctx *r)
         return;
     }
     if (!virt_domain_xml(c->libvirt_uri, r->vm, &xml, state, sizeof state, &err)) {
-        report_add(rep, "vm", false, err.code, "%s: %s", agent.host, err.message);
+        report_add(rep, "vm", false, err.code, "%s: %s", r->agent->host, err.message);
     } else if (!domxml_parse(xml, strlen(xml), &vm, &err)) {
         report_add(rep, "vm", false, err.code, "%s", err.message);
     } else {
         report_add(rep, "vm", true, VS_OK, "%s is %s on %s (%llu MiB, %u vCPU, %zu disk%s)",
-                   r->vm, state, agent.host, (unsigned long long)(vm.memory_bytes >> 20),
+                   r->vm, state, r->agent->host, (unsigned long long)(vm.memory_bytes >> 20),
                    vm.vcpus, vm.ndisks, vm.ndisks == 1 ? "" : "s");
         if (c->outgoing)
-            report_add(rep, "outgoing", true, VS_OK, "%s sends migrations", agent.host);
+            report_add(rep, "outgoing", true, VS_OK, "%s sends migrations", r->agent->host);
         else
             report_add(rep, "outgoing", false, VS_ERR_DENIED, "outgoing migrations are turned "
                        "off on %s: set outgoing = yes in [migration] of its vsmigrated.conf",
-                       agent.host);
+                       r->agent->host);
         /* deny by default: a host sends VMs only to hosts it names */
         if (agent_config_is_peer(c, r->to))
-            report_add(rep, "peer", true, VS_OK, "%s is one of %s's peers", r->to, agent.host);
+            report_add(rep, "peer", true, VS_OK, "%s is one of %s's peers", r->to, r->agent->host);
         else
             report_add(rep, "peer", false, VS_ERR_DENIED, "%s is not one of %s's peers: add its "
                        "FQDN to peers in [auth] of %s's vsmigrated.conf and reload", r->to,
-                       agent.host, agent.host);
+                       r->agent->host, r->agent->host);
         share_access_line(r, &vm, rep);
         destination_lines(r, xml, rep);
         domxml_free(&vm);
@@ -502,44 +505,30 @@ static void
 do_cancel(struct request_ctx *r)
 {
     char msg[1024];
-    bool found = false;
 
     vsm_message_text(r->req, VSM_TAG_JOB, r->job, sizeof r->job);
-    pthread_mutex_lock(&agent.lock);
-    for (size_t i = 0; i < AGENT_JOBS_MAX; i++)
-        if (agent.jobs[i].used && strcmp(agent.jobs[i].id, r->job) == 0) {
-            agent.jobs[i].cancel = true;
-            found = true;
-        }
-    pthread_mutex_unlock(&agent.lock);
-    if (found) {
+    if (jobs_request_cancel(&r->agent->jobs, r->job)) {
         reply_error(r, VS_OK, NULL);
         return;
     }
     snprintf(msg, sizeof msg, "no job '%s' on %s ('vsmigrate status --host %s' lists the jobs)",
-             r->job, agent.host, agent.host);
+             r->job, r->agent->host, r->agent->host);
     reply_error(r, VS_ERR_NOTFOUND, msg);
 }
 
+/* The dispatch: the handler column of the one action table (actions.h). */
+static void (*const handlers[VSM__ACTION_END])(struct request_ctx *) = {
+#define VSM_ACTION_HANDLER(id, name, roles, cli, handler, help) [VSM_ACTION_##id] = handler,
+    VSM_ACTIONS(VSM_ACTION_HANDLER)
+#undef VSM_ACTION_HANDLER
+};
+
 void
-request_handle(struct request_ctx *r, const char *action)
+request_handle(struct request_ctx *r, enum vsm_action action)
 {
-    if (strcmp(action, "status") == 0)
-        do_status(r);
-    else if (strcmp(action, "list") == 0)
-        do_list(r);
-    else if (strcmp(action, "check") == 0)
-        do_check(r);
-    else if (strcmp(action, "networks") == 0)
-        do_networks(r);
-    else if (strcmp(action, "check-destination") == 0)
-        do_check_destination(r);
-    else if (strcmp(action, "move") == 0)
-        do_move(r);
-    else if (strcmp(action, "cancel") == 0)
-        do_cancel(r);
-    else
-        /* authz refuses unknown actions first: reaching here is a bug */
-        reply_error(r, VS_ERR_INTERNAL, "this agent allowed an action it cannot run (its "
-                    "authorisation and request tables disagree): report it as a bug");
+    if (action > VSM_ACTION_NONE && action < VSM__ACTION_END && handlers[action])
+        handlers[action](r);
+    else   /* authz refuses unknown actions first: reaching here is a bug */
+        reply_error(r, VS_ERR_INTERNAL, "this agent allowed an action it cannot run: report it "
+                    "as a bug");
 }

@@ -25,7 +25,7 @@ audit_refusal(const struct conn *c, const char *user, const char *via, const cha
         .user = user, .via = via, .address = c->address, .action = action, .result = code,
         .message = message, .duration_ms = wire_now_ms() - t0,
     };
-    audit_write(agent.host, &a);
+    audit_write(c->agent->host, &a);
 }
 
 /* Unix socket: root, or a member of local_group. */
@@ -65,29 +65,6 @@ local_caller(struct conn *c, int fd, char *who, size_t wholen, struct vs_error *
     return false;
 }
 
-/* The admin that a connection's user stands for, and the per-user limit. */
-static bool
-admit_user(struct conn *c, const char *user, struct vs_error *err)
-{
-    int same = 0;
-    bool ok;
-
-    pthread_mutex_lock(&agent.lock);
-    for (struct conn *o = agent.conns; o; o = o->next)
-        same += o != c && o->authenticated && !o->evicted && strcmp(o->user, user) == 0;
-    ok = same < c->settings->cfg->max_connections_per_user;
-    if (ok) {
-        snprintf(c->user, sizeof c->user, "%s", user);
-        c->authenticated = true;
-    }
-    pthread_mutex_unlock(&agent.lock);
-    if (!ok)
-        vs_error_set(err, VS_ERR_BUSY, "%s has %d connections to %s already, the limit "
-                     "(max_connections_per_user in [limits]): close some and retry", user, same,
-                     agent.host);
-    return ok;
-}
-
 static void
 serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
                const char *caller)
@@ -118,8 +95,10 @@ serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
         }
         t0 = wire_now_ms();
         struct request_ctx r = {
-            .w = w, .conn = c, .s = s, .who = who, .req = m, .accepted = w->ctx, .caller = caller,
+            .agent = c->agent, .w = w, .conn = c, .s = s, .who = who, .req = m,
+            .accepted = w->ctx, .caller = caller, .deadline_ms = t0 + s->cfg->request_timeout_ms,
         };
+        enum vsm_action id;
         if (m->kind != VSM_MSG_REQUEST || !vsm_message_text(m, VSM_TAG_ACTION, action, sizeof action)) {
             free(buf);
             snprintf(r.message, sizeof r.message, "the client sent a %s without an action",
@@ -128,7 +107,7 @@ serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
             wire_send_refusal(w, r.message);
             break;
         }
-        if (!authz_action_allowed(who->role, action, &err)) {
+        if (!authz_action_allowed(who->role, action, &id, &err)) {
             struct vs_writer rw;
             vs_writer_init(&rw, 4096);
             vsm_message_begin(&rw, VSM_MSG_REPLY, m->id);
@@ -141,14 +120,14 @@ serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
             free(buf);
             continue;
         }
-        request_handle(&r, action);
+        request_handle(&r, id);
         struct audit_record a = {
             .user = caller, .via = who->via[0] ? who->via : NULL, .address = c->address,
             .action = action, .vm = r.vm[0] ? r.vm : NULL, .from = r.from[0] ? r.from : NULL,
             .to = r.to[0] ? r.to : NULL, .job = r.job[0] ? r.job : NULL, .result = r.result,
             .message = r.message[0] ? r.message : NULL, .duration_ms = wire_now_ms() - t0,
         };
-        audit_write(agent.host, &a);
+        audit_write(c->agent->host, &a);
         free(buf);
     }
     free(m);
@@ -176,7 +155,7 @@ session_run(void *arg)
         }
         who.role = AUTHZ_ADMIN;
         who.user = caller;
-        vsm_frame_reader_set_phase(&w.rd, VSM_PHASE_SEALED);
+        wire_start_sealed(&w);
     } else {
         struct krb_context *ctx;
         krb_accept_begin(s->acc, &ctx, &err);
@@ -208,9 +187,9 @@ session_run(void *arg)
             wire_send_refusal(&w, err.message);
             goto out;
         }
-        w.confidential = cfg->confidentiality;
+        wire_set_confidential(&w, cfg->confidentiality);
     }
-    if (!admit_user(c, caller, &err)) {
+    if (!conns_admit_user(c->agent, c, caller, &err)) {
         audit_refusal(c, caller, who.via[0] ? who.via : NULL, "connect", err.code, err.message, t0);
         wire_send_refusal(&w, err.message);
         goto out;
@@ -219,9 +198,9 @@ session_run(void *arg)
              who.via[0] ? " via " : "", who.via);
     serve_requests(&w, c, &who, caller);
 out:
-    conn_forget(c);
+    conns_forget(c->agent, c);
     wire_close(&w);   /* closes c->fd, now that nobody can shut it down */
-    settings_put(s);
+    settings_put(c->agent, s);
     free(c);
     return NULL;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "hostagent/actions.h"
 #include "hostagent/client.h"
 #include "hostagent/doctor.h"
 #include "hostagent/agentcfg.h"
@@ -36,13 +37,18 @@ struct options {
 static void
 usage(FILE *f)
 {
+    fprintf(f, "usage: vsmigrate COMMAND [ARGS] [OPTIONS]\n");
+    for (int a = 1; a < VSM__ACTION_END; a++) {
+        const struct vsm_action_info *i = vsm_action_info((enum vsm_action)a);
+        char synopsis[64];
+        if (i->cli == CLI_NONE)
+            continue;
+        snprintf(synopsis, sizeof synopsis, "%s%s", i->name,
+                 i->cli == CLI_VM_MOVE ? " VM --from A --to B" :
+                 i->cli == CLI_JOB ? " JOB [--host H]" : " [--host H]");
+        fprintf(f, "  %-30s %s\n", synopsis, i->help);
+    }
     fprintf(f,
-        "usage: vsmigrate COMMAND [ARGS] [OPTIONS]\n"
-        "  status [--host H]              the host's settings and jobs\n"
-        "  list [--host H]                the VMs on the host\n"
-        "  check VM --from A --to B       would VM move from A to B? one line per check\n"
-        "  move VM --from A --to B        live-migrate VM from A to B\n"
-        "  cancel JOB [--host H]          cancel a running move\n"
         "  doctor [--peer H]...           on a host, as root: every prerequisite of a move,\n"
         "                                 one line per check with its fix\n"
         "options:\n"
@@ -66,11 +72,8 @@ usage(FILE *f)
 static int
 fail(const struct options *o, enum vs_errcode code, const char *message)
 {
-    if (o->json) {
-        printf("{\"error\":");
-        json_write_string(stdout, message);
-        printf(",\"code\":\"%s\"}\n", vs_errcode_name(code));
-    }
+    if (o->json)
+        json_print_line(stdout, json_pack("{s:s,s:s}", "error", message, "code", vs_errcode_name(code)));
     fprintf(stderr, "vsmigrate: %s\n", message);
     return vs_exit_for(code);
 }
@@ -89,88 +92,82 @@ open_connection(const struct options *o, const char *host, struct wire *w, struc
 static int
 show_status(const struct options *o, const struct vsm_message *m)
 {
-    char name[128], value[2048];
-    bool first = true;
+    json_t *top = json_object(), *jobs = json_array();
+    struct vsm_record rec;
+    size_t pos = 0;
 
-    if (!o->json) {
-        for (size_t i = 0; i < m->n; i++)
-            if (vsm_item_split(&m->fields[i], name, sizeof name, value, sizeof value))
-                printf("%-18s %s\n", name, value);
-        return VS_EXIT_OK;
+    while (vsm_record_next(m, &pos, &rec)) {
+        char name[128] = "", text[1024] = "", job[64] = "", vm[256] = "", to[256] = "";
+        char phase[64] = "", user[512] = "";
+        uint64_t progress = 0;
+
+        if (rec.kind == VSM_RECORD_SETTING) {
+            vsm_record_text(&rec, VSM_TAG_NAME, name, sizeof name);
+            vsm_record_text(&rec, VSM_TAG_TEXT, text, sizeof text);
+            if (o->json)
+                json_object_set_new(top, name, json_string(text));
+            else
+                printf("%-18s %s\n", name, text);
+        } else if (rec.kind == VSM_RECORD_JOB) {
+            vsm_record_text(&rec, VSM_TAG_JOB, job, sizeof job);
+            vsm_record_text(&rec, VSM_TAG_VM, vm, sizeof vm);
+            vsm_record_text(&rec, VSM_TAG_TO, to, sizeof to);
+            vsm_record_text(&rec, VSM_TAG_PHASE, phase, sizeof phase);
+            vsm_record_text(&rec, VSM_TAG_ON_BEHALF_OF, user, sizeof user);
+            vsm_record_u64(&rec, VSM_TAG_PROGRESS, &progress);
+            if (o->json)
+                json_array_append_new(jobs, json_pack("{s:s,s:s,s:s,s:s,s:f,s:s}", "job", job,
+                                                      "vm", vm, "to", to, "phase", phase,
+                                                      "progress", (double)progress / 10, "user", user));
+            else
+                printf("%-18s %s %s to %s: %s %.1f%% (%s)\n", "job", job, vm, to, phase,
+                       (double)progress / 10, user);
+        }
     }
-    printf("{");
-    for (size_t i = 0; i < m->n; i++) {
-        if (!vsm_item_split(&m->fields[i], name, sizeof name, value, sizeof value) || strcmp(name, "job") == 0)
-            continue;
-        printf("%s", first ? "" : ",");
-        first = false;
-        json_write_string(stdout, name);
-        putchar(':');
-        json_write_string(stdout, value);
+    if (o->json) {
+        json_object_set_new(top, "job_list", jobs);
+        json_print_line(stdout, top);
+    } else {
+        json_decref(top);
+        json_decref(jobs);
     }
-    printf(",\"job_list\":[");
-    first = true;
-    for (size_t i = 0; i < m->n; i++) {
-        if (!vsm_item_split(&m->fields[i], name, sizeof name, value, sizeof value) || strcmp(name, "job") != 0)
-            continue;
-        printf("%s", first ? "" : ",");
-        first = false;
-        json_write_string(stdout, value);
-    }
-    printf("]}\n");
     return VS_EXIT_OK;
-}
-
-/* "state=running memory_mib=256 vcpus=1" */
-static void
-kv(const char *text, const char *key, char *out, size_t len)
-{
-    char pat[64];
-    const char *p;
-    snprintf(pat, sizeof pat, "%s=", key);
-    out[0] = '\0';
-    for (p = strstr(text, pat); p && p != text && p[-1] != ' '; p = strstr(p + 1, pat))
-        ;
-    if (p)
-        snprintf(out, len, "%.*s", (int)strcspn(p + strlen(pat), " "), p + strlen(pat));
 }
 
 static int
 show_list(const struct options *o, const struct vsm_message *m, const char *host)
 {
-    char name[128], value[2048], state[32], mem[32], cpus[16];
-    size_t n = 0;
+    json_t *vms = json_array();
+    struct vsm_record rec;
+    size_t pos = 0, n = 0;
 
-    if (o->json) {
-        printf("{\"host\":");
-        json_write_string(stdout, host ? host : "local");
-        printf(",\"vms\":[");
-    } else {
+    if (!o->json)
         printf("%-32s %-12s %10s %5s\n", "NAME", "STATE", "MEMORY", "VCPUS");
-    }
-    for (size_t i = 0; i < m->n; i++) {
-        if (!vsm_item_split(&m->fields[i], name, sizeof name, value, sizeof value))
+    while (vsm_record_next(m, &pos, &rec)) {
+        char name[256] = "", state[32] = "";
+        uint64_t mem = 0, cpus = 0;
+
+        if (rec.kind != VSM_RECORD_VM)
             continue;
-        kv(value, "state", state, sizeof state);
-        kv(value, "memory_mib", mem, sizeof mem);
-        kv(value, "vcpus", cpus, sizeof cpus);
-        if (o->json) {
-            printf("%s{\"name\":", n ? "," : "");
-            json_write_string(stdout, name);
-            printf(",\"state\":");
-            json_write_string(stdout, state);
-            /* numbers as numbers: whatever the host sent, only digits reach the JSON */
-            printf(",\"memory_mib\":%llu,\"vcpus\":%llu}", strtoull(mem, NULL, 10),
-                   strtoull(cpus, NULL, 10));
-        } else {
-            printf("%-32s %-12s %6s MiB %5s\n", name, state, mem, cpus);
-        }
+        vsm_record_text(&rec, VSM_TAG_NAME, name, sizeof name);
+        vsm_record_text(&rec, VSM_TAG_STATE, state, sizeof state);
+        vsm_record_u64(&rec, VSM_TAG_MEMORY_MIB, &mem);
+        vsm_record_u64(&rec, VSM_TAG_VCPUS, &cpus);
+        if (o->json)
+            json_array_append_new(vms, json_pack("{s:s,s:s,s:I,s:I}", "name", name, "state", state,
+                                                 "memory_mib", (json_int_t)mem, "vcpus", (json_int_t)cpus));
+        else
+            printf("%-32s %-12s %6llu MiB %5llu\n", name, state, (unsigned long long)mem,
+                   (unsigned long long)cpus);
         n++;
     }
     if (o->json)
-        printf("]}\n");
-    else if (n == 0)
-        printf("(no VMs)\n");
+        json_print_line(stdout, json_pack("{s:s,s:o}", "host", host ? host : "local", "vms", vms));
+    else {
+        json_decref(vms);
+        if (n == 0)
+            printf("(no VMs)\n");
+    }
     return VS_EXIT_OK;
 }
 
@@ -190,23 +187,17 @@ show_check(const struct options *o, const struct vsm_message *m)
     }
     report_summary(r, summary, sizeof summary);
     if (o->json) {
-        printf("{\"vm\":");
-        json_write_string(stdout, o->arg);
-        printf(",\"from\":");
-        json_write_string(stdout, o->from);
-        printf(",\"to\":");
-        json_write_string(stdout, o->to);
-        printf(",\"passed\":%s,\"summary\":", report_failures(r) ? "false" : "true");
-        json_write_string(stdout, summary);
-        printf(",\"checks\":[");
+        json_t *checks = json_array();
         for (size_t i = 0; i < r->n; i++) {
-            printf("%s{\"name\":", i ? "," : "");
-            json_write_string(stdout, r->lines[i].name);
-            printf(",\"pass\":%s,\"reason\":", r->lines[i].pass ? "true" : "false");
-            json_write_string(stdout, r->lines[i].text);
-            printf("}");
+            json_t *c = json_pack("{s:s,s:b,s:s}", "name", r->lines[i].name, "pass",
+                                  r->lines[i].pass, "reason", r->lines[i].text);
+            if (!r->lines[i].pass)
+                json_object_set_new(c, "code", json_string(vs_errcode_name(r->lines[i].code)));
+            json_array_append_new(checks, c);
         }
-        printf("]}\n");
+        json_print_line(stdout, json_pack("{s:s,s:s?,s:s,s:b,s:s,s:o}", "vm", o->arg, "from", o->from, "to",
+                             o->to, "passed", report_failures(r) == 0, "summary", summary,
+                             "checks", checks));
     } else {
         for (size_t i = 0; i < r->n; i++)
             printf("%-16s %s  %s\n", r->lines[i].name, r->lines[i].pass ? "pass" : "FAIL",
@@ -218,6 +209,30 @@ show_check(const struct options *o, const struct vsm_message *m)
     return rc;
 }
 
+static int
+show_networks(const struct options *o, const struct vsm_message *m)
+{
+    json_t *names = json_array();
+    struct vsm_record rec;
+    size_t pos = 0;
+
+    while (vsm_record_next(m, &pos, &rec)) {
+        char name[256] = "";
+        if (rec.kind != VSM_RECORD_NETWORK)
+            continue;
+        vsm_record_text(&rec, VSM_TAG_NAME, name, sizeof name);
+        if (o->json)
+            json_array_append_new(names, json_string(name));
+        else
+            printf("%s\n", name);
+    }
+    if (o->json)
+        json_print_line(stdout, json_pack("{s:o}", "networks", names));
+    else
+        json_decref(names);
+    return VS_EXIT_OK;
+}
+
 static void
 show_event(const struct vsm_message *ev, void *opaque)
 {
@@ -227,21 +242,18 @@ show_event(const struct vsm_message *ev, void *opaque)
 
     vsm_message_text(ev, VSM_TAG_PHASE, phase, sizeof phase);
     vsm_message_u64(ev, VSM_TAG_PROGRESS, &progress);
-    if (o->json) {
-        printf("{\"event\":\"progress\",\"phase\":");
-        json_write_string(stdout, phase);
-        printf(",\"progress\":%.1f}\n", (double)progress / 10);
-        fflush(stdout);
-    } else {
+    if (o->json)
+        json_print_line(stdout, json_pack("{s:s,s:s,s:f}", "event", "progress", "phase", phase, "progress",
+                             (double)progress / 10));
+    else
         fprintf(stderr, "\r%-12s %5.1f%%", phase, (double)progress / 10);
-    }
 }
 
 static int
-run(const struct options *o)
+run(const struct options *o, enum vsm_action action)
 {
-    const char *host = o->host;
-    const char *action = o->command;
+    const struct vsm_action_info *info = vsm_action_info(action);
+    const char *host = info->cli == CLI_VM_MOVE ? o->from : o->host;
     struct wire w;
     struct vs_writer req;
     struct vsm_message *reply = malloc(sizeof *reply);
@@ -253,19 +265,17 @@ run(const struct options *o)
 
     if (reply == NULL)
         return fail(o, VS_ERR_NOMEM, "out of memory");
-    if (strcmp(action, "check") == 0 || strcmp(action, "move") == 0)
-        host = o->from;
     if (!open_connection(o, host, &w, &err)) {
         free(reply);
         return fail(o, err.code, err.message);
     }
-    agent_request_begin(&w, &req, action);
-    if (strcmp(action, "check") == 0 || strcmp(action, "move") == 0) {
+    agent_request_begin(&w, &req, info->name);
+    if (info->cli == CLI_VM_MOVE) {
         vsm_message_add_text(&req, VSM_TAG_VM, o->arg);
         if (o->from)
             vsm_message_add_text(&req, VSM_TAG_FROM, o->from);
         vsm_message_add_text(&req, VSM_TAG_TO, o->to);
-    } else if (strcmp(action, "cancel") == 0) {
+    } else if (info->cli == CLI_JOB) {
         vsm_message_add_text(&req, VSM_TAG_JOB, o->arg);
     }
     if (!agent_call(&w, &req, show_event, (void *)o, reply, &buf, o->timeout_ms, &err)) {
@@ -277,22 +287,21 @@ run(const struct options *o)
     vs_writer_free(&req);
     vsm_message_u64(reply, VSM_TAG_RESULT, &result);
     vsm_message_text(reply, VSM_TAG_MESSAGE, message, sizeof message);
-    bool has_items = false;
-    for (size_t i = 0; i < reply->n; i++)
-        has_items |= reply->fields[i].tag == VSM_TAG_ITEM;
-    if (strcmp(action, "check") == 0 && has_items)
+    if (action == VSM_ACTION_CHECK && vsm_record_count(reply, VSM_RECORD_CHECK) > 0)
         rc = show_check(o, reply);
     else if (result != 0)
         rc = fail(o, (enum vs_errcode)result, message[0] ? message : "the request failed");
-    else if (strcmp(action, "status") == 0)
+    else if (action == VSM_ACTION_STATUS)
         rc = show_status(o, reply);
-    else if (strcmp(action, "list") == 0)
+    else if (action == VSM_ACTION_LIST)
         rc = show_list(o, reply, host);
+    else if (action == VSM_ACTION_NETWORKS)
+        rc = show_networks(o, reply);
     else {
         if (o->json)
-            printf("{\"ok\":true}\n");
+            json_print_line(stdout, json_pack("{s:b}", "ok", 1));
         else
-            printf("%s: done\n", action);
+            printf("%s: done\n", info->name);
         rc = VS_EXIT_OK;
     }
     free(buf);
@@ -374,18 +383,17 @@ main(int argc, char **argv)
         fprintf(stderr, "vsmigrate: --peer and --share are for doctor\n");
         return VS_EXIT_USAGE;
     }
-    bool needs_arg = strcmp(o.command, "check") == 0 || strcmp(o.command, "move") == 0 ||
-                     strcmp(o.command, "cancel") == 0;
-    bool known = needs_arg || strcmp(o.command, "status") == 0 || strcmp(o.command, "list") == 0;
-    if (!known) {
-        fprintf(stderr, "vsmigrate: unknown command '%s' (status, list, check, move, cancel, doctor; "
-                "see vsmigrate --help)\n", o.command);
+    struct vs_error err;
+    enum vsm_action action = vsm_action_lookup(o.command, &err);
+    const struct vsm_action_info *info = vsm_action_info(action);
+    if (info == NULL || info->cli == CLI_NONE) {
+        fprintf(stderr, "vsmigrate: unknown command '%s' (see vsmigrate --help)\n", o.command);
         return VS_EXIT_USAGE;
     }
-    if (needs_arg) {
+    if (info->cli == CLI_VM_MOVE || info->cli == CLI_JOB) {
         if (optind >= argc) {
             fprintf(stderr, "vsmigrate: %s needs %s\n", o.command,
-                    strcmp(o.command, "cancel") == 0 ? "a job id" : "a VM name");
+                    info->cli == CLI_JOB ? "a job id" : "a VM name");
             return VS_EXIT_USAGE;
         }
         o.arg = argv[optind++];
@@ -394,14 +402,18 @@ main(int argc, char **argv)
         fprintf(stderr, "vsmigrate: unexpected argument '%s'\n", argv[optind]);
         return VS_EXIT_USAGE;
     }
-    if ((strcmp(o.command, "check") == 0 || strcmp(o.command, "move") == 0) && o.to == NULL) {
+    if (info->cli == CLI_VM_MOVE && o.to == NULL) {
         fprintf(stderr, "vsmigrate: %s needs --to HOST (and --from HOST unless run on the "
                 "source host)\n", o.command);
         return VS_EXIT_USAGE;
     }
-    if (o.host && (strcmp(o.command, "check") == 0 || strcmp(o.command, "move") == 0)) {
+    if (info->cli == CLI_VM_MOVE && o.host) {
         fprintf(stderr, "vsmigrate: %s takes --from, not --host\n", o.command);
         return VS_EXIT_USAGE;
     }
-    return run(&o);
+    if (info->cli != CLI_VM_MOVE && (o.from || o.to)) {
+        fprintf(stderr, "vsmigrate: %s takes --host, not --from or --to\n", o.command);
+        return VS_EXIT_USAGE;
+    }
+    return run(&o, action);
 }

@@ -29,90 +29,9 @@
 #include "hostagent/daemon.h"
 #include "hostagent/virt.h"
 
-struct agent agent = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static struct agent agent = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 #define THREAD_STACK (1024 * 1024)
-
-/* ---- settings ------------------------------------------------------------------ */
-
-static void
-settings_free(struct settings *s)
-{
-    krb_strv_free(s->group_sids, s->ngroup_sids);
-    krb_acceptor_close(s->acc);
-    free(s->spn);
-    agent_config_free(s->cfg);
-    free(s);
-}
-
-void
-settings_put(struct settings *s)
-{
-    bool last;
-    pthread_mutex_lock(&agent.lock);
-    last = --s->refs == 0;
-    pthread_mutex_unlock(&agent.lock);
-    if (last)
-        settings_free(s);
-}
-
-static void
-print_diag(const struct cfg_diag *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        vs_error("%s", d->lines[i]);
-}
-
-/* Load path and make a snapshot: the keytab opened, the SPN checked, the
- * allowed groups resolved to SIDs. NULL after saying why. */
-static struct settings *
-settings_load(const char *path)
-{
-    struct cfg_diag diag = { 0 };
-    struct settings *s = calloc(1, sizeof *s);
-    struct vs_error err;
-    char host[256];
-
-    if (s == NULL)
-        return NULL;
-    s->refs = 1;
-    s->cfg = agent_config_load(path, &diag);
-    print_diag(&diag);
-    cfg_diag_free(&diag);
-    if (s->cfg == NULL)
-        goto fail;
-    if (s->cfg->auth == AGENT_AUTH_KERBEROS) {
-        if (s->cfg->spn)
-            s->spn = strdup(s->cfg->spn);
-        else if (gethostname(host, sizeof host) != 0 ||
-                 !krb_service_principal_for("vsmigrate", host, &s->spn, &err)) {
-            vs_error("%s: cannot make this host's service principal: %s (set spn in [auth])",
-                     path, err.message);
-            goto fail;
-        }
-        if (!krb_acceptor_open(s->cfg->keytab, s->spn, &s->acc, &err)) {
-            vs_error("%s", err.message);
-            goto fail;
-        }
-        if (s->cfg->nallowed_groups > 0 &&
-            !krb_groups_resolve(s->acc, s->cfg->ldap_uri, s->cfg->allowed_groups,
-                                s->cfg->nallowed_groups, &s->group_sids, &err)) {
-            vs_error("%s: allowed_groups: %s", path, err.message);
-            goto fail;
-        }
-        s->ngroup_sids = s->group_sids ? s->cfg->nallowed_groups : 0;
-    }
-    s->policy = (struct authz_policy){
-        .host = agent.host, .realm = agent.realm,
-        .allowed_users = s->cfg->allowed_users, .nallowed_users = s->cfg->nallowed_users,
-        .allowed_group_names = s->cfg->allowed_groups, .allowed_group_sids = s->group_sids,
-        .nallowed_groups = s->ngroup_sids, .peers = s->cfg->peers, .npeers = s->cfg->npeers,
-    };
-    return s;
-fail:
-    settings_free(s);
-    return NULL;
-}
 
 /* This host's name and realm, from the SPN (vsmigrate/<fqdn>@<REALM>). */
 static void
@@ -193,80 +112,6 @@ listen_unix(const struct agent_config *c)
     return fd;
 }
 
-/* ---- admission -------------------------------------------------------------------- */
-
-static bool
-same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-    if (a->ss_family != b->ss_family)
-        return false;
-    if (a->ss_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    if (a->ss_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-    return false;
-}
-
-/* Make the oldest unauthenticated connection go, from addr (or from
- * anywhere when addr is NULL). Under agent.lock. */
-static bool
-evict_oldest(const struct sockaddr_storage *addr)
-{
-    struct conn *victim = NULL;
-
-    for (struct conn *o = agent.conns; o; o = o->next)
-        if (!o->authenticated && !o->evicted && !o->local && (addr == NULL || same_address(&o->addr, addr)) &&
-            (victim == NULL || o->started_ms < victim->started_ms))
-            victim = o;
-    if (victim == NULL)
-        return false;
-    victim->evicted = true;
-    shutdown(victim->fd, SHUT_RDWR);   /* its thread wakes, sees the end, and cleans up */
-    return true;
-}
-
-/* Room for a new connection from addr? Slow or idle handshakes make way:
- * the oldest from the same address first, then the oldest of all, so a
- * flood of idle connections cannot keep a real client out. */
-static bool
-admit(struct conn *c, const struct agent_config *cfg)
-{
-    int total = 0, unauth = 0, from_addr = 0;
-
-    for (struct conn *o = agent.conns; o; o = o->next) {
-        if (o->evicted)
-            continue;
-        total++;
-        if (!o->authenticated && !o->local) {
-            unauth++;
-            from_addr += same_address(&o->addr, &c->addr);
-        }
-    }
-    if (!c->local && from_addr >= cfg->max_unauthenticated_per_address && evict_oldest(&c->addr)) {
-        unauth--;
-        total--;
-    }
-    if (!c->local && unauth >= cfg->max_unauthenticated && evict_oldest(NULL))
-        total--;
-    if (total >= cfg->max_connections && !evict_oldest(NULL))
-        return false;
-    return true;
-}
-
-void
-conn_forget(struct conn *c)
-{
-    pthread_mutex_lock(&agent.lock);
-    for (struct conn **p = &agent.conns; *p; p = &(*p)->next)
-        if (*p == c) {
-            *p = c->next;
-            break;
-        }
-    pthread_mutex_unlock(&agent.lock);
-}
-
 static void
 accept_one(int lfd, bool local)
 {
@@ -304,43 +149,34 @@ accept_one(int lfd, bool local)
         }
         snprintf(c->address, sizeof c->address, "%s:%d", ip, port);
     }
-    pthread_mutex_lock(&agent.lock);
-    c->settings = agent.settings;
-    c->settings->refs++;
+    c->settings = settings_get(&agent);
     const struct agent_config *cfg = c->settings->cfg;
     if (!local && cfg->nallowed_subnets > 0 &&
         !cfg_cidr_contains(cfg->allowed_subnets, cfg->nallowed_subnets, (struct sockaddr *)&c->addr)) {
-        c->settings->refs--;
-        pthread_mutex_unlock(&agent.lock);
         vs_info("%s: refused: not in allowed_subnets", c->address);
-        close(fd);
-        free(c);
-        return;
+        goto refuse;
     }
-    if (!admit(c, cfg)) {
-        c->settings->refs--;
-        pthread_mutex_unlock(&agent.lock);
+    if (!conns_admit(&agent, c, cfg)) {
         vs_warn("%s: refused: %d connections, the limit (max_connections in [limits])",
                 c->address, cfg->max_connections);
-        close(fd);
-        free(c);
-        return;
+        goto refuse;
     }
-    c->next = agent.conns;
-    agent.conns = c;
-    pthread_mutex_unlock(&agent.lock);
 
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, THREAD_STACK);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &attr, session_run, c) != 0) {
         vs_warn("%s: refused: cannot start a thread", c->address);
-        conn_forget(c);
-        settings_put(c->settings);
-        close(fd);
-        free(c);
+        conns_forget(&agent, c);
+        pthread_attr_destroy(&attr);
+        goto refuse;
     }
     pthread_attr_destroy(&attr);
+    return;
+refuse:
+    settings_put(&agent, c->settings);
+    close(fd);
+    free(c);
 }
 
 /* ---- systemd --------------------------------------------------------------------------- */
@@ -385,32 +221,84 @@ usage(FILE *f)
                "see vsmigrated(8)\n", AGENT_DEFAULT_CONFIG);
 }
 
+/* A reload runs in a thread of its own: resolving allowed_groups asks LDAP,
+ * which may stall, and the accept loop must go on serving with the old
+ * settings meanwhile. One reload at a time; a SIGHUP during one asks for
+ * another after it, so the newest file is always what ends in force. */
+static struct {
+    pthread_mutex_t lock;
+    bool running, again;
+    const char *path;
+} reloader = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+reload_once(const char *path)
+{
+    struct settings *s, *cur;
+
+    vs_info("reloading %s", path);
+    s = settings_load(&agent, path);
+    if (s == NULL) {
+        vs_error("the new configuration was not taken; the previous one stays in force");
+        return;
+    }
+    cur = settings_get(&agent);
+    if (s->spn && cur->spn && strcmp(s->spn, cur->spn) != 0)
+        vs_warn("spn changed to %s: this host's name in audit records changes after a restart",
+                s->spn);
+    settings_put(&agent, cur);
+    vs_log_set_level((enum vs_log_level)s->cfg->log_level);
+    struct vs_error err;
+    if (!audit_open(s->cfg->audit_log, &err))
+        vs_warn("%s; until it can, audit records go to syslog only", err.message);
+    settings_swap(&agent, s);
+    vs_info("reloaded %s (listen addresses and the socket change only on restart)", path);
+}
+
+static void *
+reload_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        reload_once(reloader.path);
+        pthread_mutex_lock(&reloader.lock);
+        bool again = reloader.again;
+        reloader.again = false;
+        reloader.running = again;
+        pthread_mutex_unlock(&reloader.lock);
+        if (!again)
+            break;
+    }
+    notify_systemd("READY=1");
+    return NULL;
+}
+
 static void
 reload(const char *path)
 {
-    struct settings *s, *old;
+    pthread_attr_t attr;
+    pthread_t t;
 
-    notify_systemd("RELOADING=1");
-    vs_info("reloading %s", path);
-    s = settings_load(path);
-    if (s == NULL) {
-        vs_error("the new configuration was not taken; the previous one stays in force");
-        notify_systemd("READY=1");
+    pthread_mutex_lock(&reloader.lock);
+    if (reloader.running) {
+        reloader.again = true;
+        pthread_mutex_unlock(&reloader.lock);
         return;
     }
-    if (s->spn && agent.settings->spn && strcmp(s->spn, agent.settings->spn) != 0)
-        vs_warn("spn changed to %s: this host's name in audit records changes after a restart",
-                s->spn);
-    vs_log_set_level((enum vs_log_level)s->cfg->log_level);
-    if (!audit_open(s->cfg->audit_log, &(struct vs_error){ 0 }))
-        vs_warn("the audit log %s cannot be opened; records go to syslog only", s->cfg->audit_log);
-    pthread_mutex_lock(&agent.lock);
-    old = agent.settings;
-    agent.settings = s;
-    pthread_mutex_unlock(&agent.lock);
-    settings_put(old);
-    vs_info("reloaded %s (listen addresses and the socket change only on restart)", path);
-    notify_systemd("READY=1");
+    reloader.running = true;
+    reloader.path = path;
+    pthread_mutex_unlock(&reloader.lock);
+    notify_systemd("RELOADING=1");
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, reload_thread, NULL) != 0) {
+        vs_error("cannot start a thread to reload %s; the previous configuration stays", path);
+        pthread_mutex_lock(&reloader.lock);
+        reloader.running = false;
+        pthread_mutex_unlock(&reloader.lock);
+        notify_systemd("READY=1");
+    }
+    pthread_attr_destroy(&attr);
 }
 
 int
@@ -454,8 +342,9 @@ main(int argc, char **argv)
     vs_log_init("vsmigrated", level, use_syslog);
     virt_init();
     signal(SIGPIPE, SIG_IGN);
+    jobs_init(&agent.jobs);
 
-    agent.settings = settings_load(path);
+    agent.settings = settings_load(&agent, path);
     if (agent.settings == NULL) {
         vs_error("%s: not used (fix the problems above; vsmigrated --check-config -c %s checks "
                  "again)", path, path);
@@ -474,7 +363,7 @@ main(int argc, char **argv)
                cfg->outgoing ? "on" : "off", cfg->nallowed_groups,
                cfg->nallowed_groups == 1 ? "" : "s", cfg->nallowed_users,
                cfg->nallowed_users == 1 ? "" : "s", cfg->npeers, cfg->npeers == 1 ? "" : "s");
-        settings_put(agent.settings);
+        settings_put(&agent, agent.settings);
         return 0;
     }
     const struct agent_config *cfg = agent.settings->cfg;
@@ -533,18 +422,7 @@ main(int argc, char **argv)
     for (size_t i = 0; i < nfds - 1; i++)
         close(fds[i].fd);
     unlink(socket_path);
-    pthread_mutex_lock(&agent.lock);
-    for (struct conn *o = agent.conns; o; o = o->next)
-        shutdown(o->fd, SHUT_RDWR);
-    pthread_mutex_unlock(&agent.lock);
-    for (int i = 0; i < 100; i++) {
-        pthread_mutex_lock(&agent.lock);
-        bool left = agent.conns != NULL;
-        pthread_mutex_unlock(&agent.lock);
-        if (!left)
-            break;
-        usleep(50000);
-    }
+    conns_close_all(&agent, 5000);
     audit_close();
     vs_info("stopped");
     return 0;

@@ -37,6 +37,18 @@ wire_init(struct wire *w, int fd, const char *peer_name)
 }
 
 void
+wire_start_sealed(struct wire *w)
+{
+    vsm_frame_reader_set_phase(&w->rd, VSM_PHASE_SEALED);
+}
+
+void
+wire_set_confidential(struct wire *w, bool confidential)
+{
+    w->confidential = confidential;
+}
+
+void
 wire_close(struct wire *w)
 {
     if (w->fd >= 0)

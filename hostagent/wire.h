@@ -32,6 +32,11 @@ struct wire {
 long long wire_now_ms(void);
 
 void wire_init(struct wire *w, int fd, const char *peer_name);
+/* A unix-socket connection: no handshake, messages travel in SEALED frames
+ * from the first byte (the kernel vouched for the caller). */
+void wire_start_sealed(struct wire *w);
+/* Wrap messages with confidentiality (true) or integrity only (false). */
+void wire_set_confidential(struct wire *w, bool confidential);
 /* Close the socket and free the context. */
 void wire_close(struct wire *w);
 

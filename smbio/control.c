@@ -37,36 +37,44 @@ void
 smbio_control_reply(char *buf, size_t len, bool ok, const struct vs_error *err,
                     enum smbio_mode mode, const struct smbio_stats *st)
 {
-    char message[VS_ERROR_MESSAGE_MAX * 2] = "\"\"";
+    json_t *j = json_pack("{s:b}", "ok", ok);
 
-    if (!ok && err)
-        json_quote(message, sizeof message, err->message);
-    if (snprintf(buf, len,
-                 "{\"ok\":%s%s%s%s%s,\"mode\":\"%s\",\"reads\":%llu,\"writes\":%llu,"
-                 "\"flushes\":%llu,\"bytes_read\":%llu,\"bytes_written\":%llu,\"errors\":%llu,"
-                 "\"connections\":%llu,\"io\":\"%s\",\"max_in_flight\":%llu,\"readahead_hits\":%llu,"
-                 "\"reconnects\":%llu,\"writer_lost\":%llu,"
-                 "\"ticket_renewals\":%llu,\"ticket_expires\":%lld}\n",
-                 ok ? "true" : "false",
-                 ok ? "" : ",\"code\":\"", ok ? "" : vs_errcode_name(err ? err->code : VS_ERR_INTERNAL),
-                 ok ? "" : "\",\"error\":", ok ? "" : message,
-                 mode == SMBIO_ACTIVE ? "active" : "standby",
-                 (unsigned long long)st->reads, (unsigned long long)st->writes,
-                 (unsigned long long)st->flushes, (unsigned long long)st->bytes_read,
-                 (unsigned long long)st->bytes_written, (unsigned long long)st->errors,
-                 (unsigned long long)st->connections, st->pipelined ? "pipelined" : "serial",
-                 (unsigned long long)st->max_in_flight, (unsigned long long)st->readahead_hits,
-                 (unsigned long long)st->reconnects,
-                 (unsigned long long)st->writer_lost, (unsigned long long)st->ticket_renewals,
-                 (long long)st->ticket_expires) >= (int)len)
+    if (!ok) {
+        json_object_set_new(j, "code", json_string(vs_errcode_name(err ? err->code : VS_ERR_INTERNAL)));
+        /* jansson refuses text that is not UTF-8: still say something */
+        json_t *msg = json_string(err ? err->message : "");
+        json_object_set_new(j, "error", msg ? msg : json_string("(an error whose text is not UTF-8)"));
+    }
+    json_t *rest = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I}",
+                             "mode", mode == SMBIO_ACTIVE ? "active" : "standby",
+                             "reads", (json_int_t)st->reads, "writes", (json_int_t)st->writes,
+                             "flushes", (json_int_t)st->flushes,
+                             "bytes_read", (json_int_t)st->bytes_read,
+                             "bytes_written", (json_int_t)st->bytes_written,
+                             "errors", (json_int_t)st->errors,
+                             "connections", (json_int_t)st->connections,
+                             "io", st->pipelined ? "pipelined" : "serial",
+                             "max_in_flight", (json_int_t)st->max_in_flight,
+                             "readahead_hits", (json_int_t)st->readahead_hits,
+                             "reconnects", (json_int_t)st->reconnects,
+                             "writer_lost", (json_int_t)st->writer_lost,
+                             "ticket_renewals", (json_int_t)st->ticket_renewals,
+                             "ticket_expires", (json_int_t)st->ticket_expires);
+    json_object_update(j, rest);
+    json_decref(rest);
+    if (!json_format_line(j, buf, len > 1 ? len - 1 : 0)) {
         smbio_control_reply_error(buf, len, "reply too long");
+        return;
+    }
+    strcat(buf, "\n");
 }
 
 void
 smbio_control_reply_error(char *buf, size_t len, const char *message)
 {
-    char quoted[512];
-
-    json_quote(quoted, sizeof quoted, message);
-    snprintf(buf, len, "{\"ok\":false,\"code\":\"invalid\",\"error\":%s}\n", quoted);
+    if (json_format_line(json_pack("{s:b,s:s,s:s}", "ok", 0, "code", "invalid", "error", message),
+                         buf, len > 1 ? len - 1 : 0))
+        strcat(buf, "\n");
+    else
+        snprintf(buf, len, "{\"ok\":false,\"code\":\"invalid\"}\n");
 }

@@ -87,16 +87,13 @@ probe(int argc, char **argv)
     smbio_disk_close(d);
     smbio_creds_destroy(creds);
     if (json) {
-        printf("{\"ok\":%s,\"url\":", ok ? "true" : "false");
-        json_write_string(stdout, url);
-        printf(",\"access\":\"%s\"", write ? "read-write" : "read");
+        json_t *j = json_pack("{s:b,s:s,s:s}", "ok", ok, "url", url, "access",
+                              write ? "read-write" : "read");
         if (ok)
-            printf(",\"size\":%llu}\n", (unsigned long long)size);
-        else {
-            printf(",\"error\":");
-            json_write_string(stdout, err.message);
-            printf("}\n");
-        }
+            json_object_set_new(j, "size", json_integer((json_int_t)size));
+        else
+            json_object_set_new(j, "error", json_string(err.message));
+        json_print_line(stdout, j);
     } else if (ok) {
         printf("probe: %s opens %s (%llu bytes)\n", url, write ? "read-write" : "read-only",
                (unsigned long long)size);

@@ -87,7 +87,16 @@ recv_frame(int fd, size_t *len)
     return p;
 }
 
-#define jstr json_write_string
+/* one JSON string (null for NULL), written by jansson */
+static void
+jstr(FILE *f, const char *s)
+{
+    json_t *v = s ? json_string(s) : json_null();
+    if (v == NULL)
+        v = json_string("(not UTF-8)");
+    json_dumpf(v, f, JSON_ENCODE_ANY);
+    json_decref(v);
+}
 
 static int
 tcp_connect(const char *host, const char *port)

@@ -139,25 +139,25 @@ test_actions_by_role(void **state)
     (void)state;
     struct vs_error err;
 
-    assert_true(authz_action_allowed(AUTHZ_ADMIN, "check", &err));
-    assert_true(authz_action_allowed(AUTHZ_ADMIN, "move", &err));
-    assert_false(authz_action_allowed(AUTHZ_ADMIN, "check-destination", &err));
-    assert_true(authz_action_allowed(AUTHZ_PEER_FOR_ADMIN, "check-destination", &err));
-    assert_false(authz_action_allowed(AUTHZ_PEER_FOR_ADMIN, "move", &err));
-    assert_true(authz_action_allowed(AUTHZ_PEER_HOST, "check-destination", &err));
-    assert_false(authz_action_allowed(AUTHZ_PEER_HOST, "status", &err));
-    assert_false(authz_action_allowed(AUTHZ_PEER_HOST, "cancel", &err));
+    assert_true(authz_action_allowed(AUTHZ_ADMIN, "check", NULL, &err));
+    assert_true(authz_action_allowed(AUTHZ_ADMIN, "move", NULL, &err));
+    assert_false(authz_action_allowed(AUTHZ_ADMIN, "check-destination", NULL, &err));
+    assert_true(authz_action_allowed(AUTHZ_PEER_FOR_ADMIN, "check-destination", NULL, &err));
+    assert_false(authz_action_allowed(AUTHZ_PEER_FOR_ADMIN, "move", NULL, &err));
+    assert_true(authz_action_allowed(AUTHZ_PEER_HOST, "check-destination", NULL, &err));
+    assert_false(authz_action_allowed(AUTHZ_PEER_HOST, "status", NULL, &err));
+    assert_false(authz_action_allowed(AUTHZ_PEER_HOST, "cancel", NULL, &err));
     assert_int_equal(err.code, VS_ERR_DENIED);
     /* networks is read-only: the doctor asks a peer for it as itself */
-    assert_true(authz_action_allowed(AUTHZ_ADMIN, "networks", &err));
-    assert_true(authz_action_allowed(AUTHZ_PEER_FOR_ADMIN, "networks", &err));
-    assert_true(authz_action_allowed(AUTHZ_PEER_HOST, "networks", &err));
-    assert_false(authz_action_allowed(AUTHZ_NONE, "networks", &err));
+    assert_true(authz_action_allowed(AUTHZ_ADMIN, "networks", NULL, &err));
+    assert_true(authz_action_allowed(AUTHZ_PEER_FOR_ADMIN, "networks", NULL, &err));
+    assert_true(authz_action_allowed(AUTHZ_PEER_HOST, "networks", NULL, &err));
+    assert_false(authz_action_allowed(AUTHZ_NONE, "networks", NULL, &err));
     assert_int_equal(err.code, VS_ERR_DENIED);
-    assert_false(authz_action_allowed(AUTHZ_PEER_HOST, "move", &err));
+    assert_false(authz_action_allowed(AUTHZ_PEER_HOST, "move", NULL, &err));
     assert_non_null(strstr(err.message, "'move' may not be asked by a caller in the role"));
-    assert_false(authz_action_allowed(AUTHZ_NONE, "status", &err));
-    assert_false(authz_action_allowed(AUTHZ_ADMIN, "rm-rf", &err));
+    assert_false(authz_action_allowed(AUTHZ_NONE, "status", NULL, &err));
+    assert_false(authz_action_allowed(AUTHZ_ADMIN, "rm-rf", NULL, &err));
     assert_int_equal(err.code, VS_ERR_INVALID);
     assert_non_null(strstr(err.message, "unknown action 'rm-rf'"));
     /* the refusal lists every action the table has */

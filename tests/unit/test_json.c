@@ -1,5 +1,6 @@
-/* Unit tests for common/json.c: the --json check elements, quoting into a
- * buffer, and reading a field back from them. */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Unit tests for common/json.c: the one-line form over jansson, the --json
+ * check elements, and reading a field back. */
 #include <config.h>
 
 #include <setjmp.h>
@@ -19,52 +20,50 @@ test_check_elements(void **state)
     char *text = NULL, field[64];
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
+    json_t *checks = json_array();
 
     (void)state;
     assert_non_null(f);
-    fputc('[', f);
-    json_write_check(f, true, "dns", "pass", "hosta.lab.test -> 10.0.0.11");
-    json_write_check(f, false, "share", "fail", "no ACE for \"hostb$\"\n");
-    fputc(']', f);
+    json_array_append_new(checks, json_check("dns", "pass", "hosta.lab.test -> 10.0.0.11"));
+    json_array_append_new(checks, json_check("share", "fail", "no ACE for \"hostb$\"\n"));
+    assert_true(json_print_line(f, json_pack("{s:o}", "checks", checks)));
     fclose(f);
-    assert_string_equal(text, "[{\"name\":\"dns\",\"result\":\"pass\",\"text\":\"hosta.lab.test -> 10.0.0.11\"},"
-                              "{\"name\":\"share\",\"result\":\"fail\",\"text\":\"no ACE for \\\"hostb$\\\"\\n\"}]");
-    assert_non_null(json_field(text, "result", field, sizeof field));
-    assert_string_equal(field, "pass");   /* the first element's */
+    /* compact, keys in the order set, one line: what the hand-written JSON was */
+    assert_string_equal(text, "{\"checks\":[{\"name\":\"dns\",\"result\":\"pass\",\"text\":\"hosta.lab.test -> 10.0.0.11\"},"
+                              "{\"name\":\"share\",\"result\":\"fail\",\"text\":\"no ACE for \\\"hostb$\\\"\\n\"}]}\n");
     free(text);
+    assert_non_null(json_field("{\"result\":\"pass\",\"n\":12,\"b\":true}", "result", field, sizeof field));
+    assert_string_equal(field, "pass");
+    assert_non_null(json_field("{\"result\":\"pass\",\"n\":12,\"b\":true}", "n", field, sizeof field));
+    assert_string_equal(field, "12");
+    assert_non_null(json_field("{\"result\":\"pass\",\"n\":12,\"b\":true}", "b", field, sizeof field));
+    assert_string_equal(field, "true");
 }
 
-/* json_quote escapes as json_write_string does, and a string too long for
- * the buffer is cut between escapes and UTF-8 sequences, and still closed. */
+/* Escapes read back as the text itself; what is not a JSON object, or
+ * repeats a key, gives nothing (a key inside a string is not a key). */
 static void
-test_quote(void **state)
+test_field(void **state)
 {
-    char out[64], field[64], line[128];
+    char out[64], line[128];
 
     (void)state;
-    size_t n = json_quote(out, sizeof out, "a\"b\\c\n\x01");
-    assert_int_equal(n, strlen(out));
-    assert_string_equal(out, "\"a\\\"b\\\\c\\n\\u0001\"");
-    /* read back whole, the \u escape included */
-    snprintf(line, sizeof line, "{\"error\":%s}", out);
-    assert_non_null(json_field(line, "error", field, sizeof field));
-    assert_string_equal(field, "a\"b\\c\n\x01");
-    /* cut short: room for the quotes and "abc" only, the escape of \n does
-     * not half fit; "é" is two bytes and never cut in the middle */
-    static const struct { size_t len; const char *in, *want; } cut[] = {
-        { 7, "abc\n", "\"abc\"" },
-        { 8, "abc\n", "\"abc\\n\"" },
-        { 6, "ab\xc3\xa9", "\"ab\"" },
-        { 7, "ab\xc3\xa9", "\"ab\xc3\xa9\"" },
-        { 5, "\xc3\xa9x", "\"\xc3\xa9\"" },   /* a whole one stays */
-        { 3, "abc", "\"\"" },
-        { 2, "abc", "" },
-    };
-    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
-        n = json_quote(out, cut[i].len, cut[i].in);
-        assert_string_equal(out, cut[i].want);
-        assert_int_equal(n, strlen(cut[i].want));
-    }
+    assert_true(json_format_line(json_pack("{s:s}", "error", "a\"b\\c\n\x01"), line, sizeof line));
+    assert_string_equal(line, "{\"error\":\"a\\\"b\\\\c\\n\\u0001\"}");
+    assert_non_null(json_field(line, "error", out, sizeof out));
+    assert_string_equal(out, "a\"b\\c\n\x01");
+    assert_null(json_field("{\"error\":\"x\"", "error", out, sizeof out));
+    assert_null(json_field("[1,2]", "error", out, sizeof out));
+    assert_null(json_field("{\"a\":\"\\\"error\\\":1\"}", "error", out, sizeof out));
+    assert_null(json_field("{\"error\":1,\"error\":2}", "error", out, sizeof out));
+    /* truncated to the buffer, still NUL-terminated */
+    assert_non_null(json_field("{\"k\":\"abcdefgh\"}", "k", out, 4));
+    assert_string_equal(out, "abc");
+    /* too small a buffer for the line: false, and an empty string */
+    assert_false(json_format_line(json_pack("{s:s}", "k", "abcdefgh"), line, 8));
+    assert_string_equal(line, "");
+    /* text that is not UTF-8: jansson refuses it, and nothing is written */
+    assert_false(json_print_line(stdout, json_pack("{s:s}", "k", "\xff")));
 }
 
 int
@@ -72,7 +71,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_elements),
-        cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

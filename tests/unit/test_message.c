@@ -24,15 +24,16 @@ test_round_trip(void **state)
     vsm_message_begin(&w, VSM_MSG_REQUEST, 42);
     vsm_message_add_text(&w, VSM_TAG_ACTION, "check");
     vsm_message_add_text(&w, VSM_TAG_VM, "web01");
-    vsm_message_add_text(&w, VSM_TAG_ITEM, "network\tpass");
-    vsm_message_add_text(&w, VSM_TAG_ITEM, "cpu\tpass");
     vsm_message_add_text(&w, VSM_TAG_MESSAGE, "café ✓");
     vsm_message_add_u64(&w, VSM_TAG_PROGRESS, 0x0102030405060708ull);
+    vsm_message_record(&w, VSM_RECORD_VM);
+    vsm_message_add_text(&w, VSM_TAG_NAME, "db01");
+    vsm_message_add_u64(&w, VSM_TAG_MEMORY_MIB, 256);
     assert_true(vsm_message_end(&w, &err));
     assert_true(vsm_message_parse(w.data, w.len, &m, &err));
     assert_int_equal(m.kind, VSM_MSG_REQUEST);
     assert_int_equal(m.id, 42);
-    assert_int_equal(m.n, 6);
+    assert_int_equal(m.n, 7);
     assert_true(vsm_message_text(&m, VSM_TAG_VM, text, sizeof text));
     assert_string_equal(text, "web01");
     assert_true(vsm_message_text(&m, VSM_TAG_MESSAGE, text, sizeof text));
@@ -41,6 +42,18 @@ test_round_trip(void **state)
     assert_true(v == 0x0102030405060708ull);
     assert_false(vsm_message_text(&m, VSM_TAG_JOB, text, sizeof text));
     assert_false(vsm_message_u64(&m, VSM_TAG_VM, &v));   /* a text tag is not a number */
+    /* the record's fields are its own, not the message's */
+    assert_false(vsm_message_text(&m, VSM_TAG_NAME, text, sizeof text));
+    struct vsm_record rec;
+    size_t pos = 0;
+    assert_true(vsm_record_next(&m, &pos, &rec));
+    assert_int_equal(rec.kind, VSM_RECORD_VM);
+    assert_true(vsm_record_text(&rec, VSM_TAG_NAME, text, sizeof text));
+    assert_string_equal(text, "db01");
+    assert_true(vsm_record_u64(&rec, VSM_TAG_MEMORY_MIB, &v));
+    assert_int_equal(v, 256);
+    assert_false(vsm_record_text(&rec, VSM_TAG_VM, text, sizeof text));
+    assert_false(vsm_record_next(&m, &pos, &rec));
     /* truncated anywhere: refused, never read past the end */
     for (size_t cut = 0; cut < w.len; cut++)
         assert_false(vsm_message_parse(w.data, cut, &m, &err));
@@ -94,9 +107,21 @@ test_refusals(void **state)
     assert_true(vsm_message_parse(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x04" "\xf0\x9f\x98\x80", 10), &m, NULL));
     refused(b, raw(b, 1, 1, 1, "\x00\x02\x00\x00\x00\x01" "a" "zz", 9), "2 bytes follow");
     refused(b, raw(b, 1, 2, 1, "\x00\x02\x00\x00\x00\x01" "a", 7), "field 2 of 2 is cut off");
-    /* a tab is fine in an item, nowhere else */
-    assert_true(vsm_message_parse(b, raw(b, 2, 1, 1, "\x00\x08\x00\x00\x00\x03" "a\tb", 9), &m, NULL));
+    /* a tab is fine in a document, nowhere else */
+    assert_true(vsm_message_parse(b, raw(b, 2, 1, 1, "\x00\x0c\x00\x00\x00\x03" "a\tb", 9), &m, NULL));
     refused(b, raw(b, 2, 1, 1, "\x00\x07\x00\x00\x00\x03" "a\tb", 9), "not clean UTF-8");
+    /* records: a field outside its scope, twice in one record, an unknown kind, pass > 1 */
+    refused(b, raw(b, 2, 1, 1, "\x00\x0e\x00\x00\x00\x01" "a", 7), "'name' may not stand outside a record");
+    refused(b, raw(b, 2, 2, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x01\x00\x00\x00\x01" "a", 21),
+            "'action' may not stand in a record");
+    refused(b, raw(b, 2, 3, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x0e\x00\x00\x00\x01" "a"
+                               "\x00\x0e\x00\x00\x00\x01" "b", 28), "'name' appears twice in one record");
+    assert_true(vsm_message_parse(b, raw(b, 2, 4, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x0e\x00\x00\x00\x01" "a"
+                               "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x0e\x00\x00\x00\x01" "b", 42), &m, NULL));
+    assert_int_equal(vsm_record_count(&m, VSM_RECORD_CHECK), 2);
+    refused(b, raw(b, 2, 1, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x09", 14), "a record of unknown kind 9");
+    refused(b, raw(b, 2, 2, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x0f\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x02", 28),
+            "'pass' is 2");
 }
 
 static void
@@ -120,28 +145,18 @@ test_writer_checks_itself(void **state)
     vs_writer_free(&w);
 }
 
-/* An ITEM's name and value, split at the first tab, truncated to their
- * buffers; any other field is not an item. */
+/* The writer knows the id it began with (agent_call matches replies by it). */
 static void
-test_item_split(void **state)
+test_writer_id(void **state)
 {
-    static const char text[] = "network\tlan\twith a tab";
-    struct vsm_field item = { .tag = VSM_TAG_ITEM, .text = (const uint8_t *)text, .len = sizeof text - 1 };
-    struct vsm_field bare = { .tag = VSM_TAG_ITEM, .text = (const uint8_t *)"alone", .len = 5 };
-    struct vsm_field other = { .tag = VSM_TAG_MESSAGE, .text = (const uint8_t *)"a\tb", .len = 3 };
-    char name[8], value[64];
-
     (void)state;
-    assert_true(vsm_item_split(&item, name, sizeof name, value, sizeof value));
-    assert_string_equal(name, "network");
-    assert_string_equal(value, "lan\twith a tab");
-    assert_true(vsm_item_split(&item, name, 4, value, 4));
-    assert_string_equal(name, "net");
-    assert_string_equal(value, "lan");
-    assert_true(vsm_item_split(&bare, name, sizeof name, value, sizeof value));
-    assert_string_equal(name, "alone");
-    assert_string_equal(value, "");
-    assert_false(vsm_item_split(&other, name, sizeof name, value, sizeof value));
+    struct vs_writer w;
+
+    vs_writer_init(&w, 64);
+    assert_int_equal(vsm_message_writer_id(&w), 0);
+    vsm_message_begin(&w, VSM_MSG_REQUEST, 0x01020304);
+    assert_int_equal(vsm_message_writer_id(&w), 0x01020304);
+    vs_writer_free(&w);
 }
 
 int
@@ -151,7 +166,7 @@ main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_writer_checks_itself),
-        cmocka_unit_test(test_item_split),
+        cmocka_unit_test(test_writer_id),
     };
 
     return cmocka_run_group_tests_name("message", tests, NULL, NULL);

@@ -44,7 +44,8 @@ test_report_round_trip(void **state)
     assert_int_equal(b.n, 3);
     assert_true(b.lines[0].pass);
     assert_false(b.lines[2].pass);
-    assert_int_equal(b.lines[2].code, VS_ERR_DENIED);   /* "may not" reads as a refusal */
+    assert_int_equal(b.lines[1].code, VS_ERR_NOTFOUND);   /* the code travels, not guessed from text */
+    assert_int_equal(b.lines[2].code, VS_ERR_DENIED);
     assert_string_equal(b.lines[2].text, "hosta$ may not delegate");
     vs_writer_free(&w);
 
@@ -59,13 +60,23 @@ test_report_refuses_bad_lines(void **state)
     (void)state;
     struct vs_writer w;
     struct vs_error err;
-    const char *bad[] = { "no tab here", "\tpass: nameless", "cpu\tmaybe: who knows" };
+    /* a check without a name, without a verdict, and a failure without a code */
+    static const struct { const char *name; int pass; int code; } bad[] = {
+        { NULL, 1, 0 }, { "cpu", -1, 0 }, { "cpu", 0, -1 }, { "cpu", 0, VS_OK },
+    };
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&b, 0, sizeof b);
         vs_writer_init(&w, 4096);
         vsm_message_begin(&w, VSM_MSG_REPLY, 1);
-        vsm_message_add_text(&w, VSM_TAG_ITEM, bad[i]);
+        vsm_message_record(&w, VSM_RECORD_CHECK);
+        if (bad[i].name)
+            vsm_message_add_text(&w, VSM_TAG_NAME, bad[i].name);
+        if (bad[i].pass >= 0)
+            vsm_message_add_u64(&w, VSM_TAG_PASS, (uint64_t)bad[i].pass);
+        if (bad[i].code >= 0)
+            vsm_message_add_u64(&w, VSM_TAG_CODE, (uint64_t)bad[i].code);
+        vsm_message_add_text(&w, VSM_TAG_TEXT, "why");
         assert_true(vsm_message_end(&w, &err));
         assert_true(vsm_message_parse(w.data, w.len, &m, &err));
         assert_false(report_from_message(&b, &m, &err));
