@@ -16,11 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "hostagent/actions.h"
 #include "hostagent/client.h"
-#include "hostagent/doctor.h"
 #include "hostagent/agentcfg.h"
 #include "hostagent/report.h"
 
@@ -310,6 +310,48 @@ run(const struct options *o, enum vsm_action action)
     return rc;
 }
 
+/* `vsmigrate doctor` is vsmigrate-doctor, a host program: the one beside this
+ * binary (a build tree, or the same prefix), else the installed one. */
+static int
+run_doctor(const struct options *o)
+{
+    char self[4096], path[4200];
+    const char *argv[48];
+    int n = 0;
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+
+    path[0] = '\0';
+    if (len > 0) {
+        self[len] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(path, sizeof path, "%s/vsmigrate-doctor", self);
+        }
+    }
+    if (path[0] == '\0' || access(path, X_OK) != 0)
+        snprintf(path, sizeof path, "%s/vsmigrate-doctor", SBINDIR);
+    argv[n++] = "vsmigrate-doctor";
+    argv[n++] = "--config";
+    argv[n++] = o->config;
+    for (size_t i = 0; i < o->npeers; i++) {
+        argv[n++] = "--peer";
+        argv[n++] = o->peers[i];
+    }
+    if (o->share) {
+        argv[n++] = "--share";
+        argv[n++] = o->share;
+    }
+    if (o->json)
+        argv[n++] = "--json";
+    argv[n] = NULL;
+    fflush(stdout);
+    execv(path, (char *const *)argv);
+    fprintf(stderr, "vsmigrate: cannot run %s: %m (doctor runs on a host where vsmigrated is "
+            "installed; make install puts it in %s)\n", path, SBINDIR);
+    return VS_EXIT_FAILED;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -371,13 +413,11 @@ main(int argc, char **argv)
     }
     o.command = argv[optind++];
     if (strcmp(o.command, "doctor") == 0) {
-        struct doctor_options d = { .config = o.config, .peers = o.peers, .npeers = o.npeers,
-                                    .share = o.share, .json = o.json };
         if (optind != argc) {
             fprintf(stderr, "vsmigrate: unexpected argument '%s'\n", argv[optind]);
             return VS_EXIT_USAGE;
         }
-        return doctor_run(&d);
+        return run_doctor(&o);
     }
     if (o.npeers || o.share) {
         fprintf(stderr, "vsmigrate: --peer and --share are for doctor\n");

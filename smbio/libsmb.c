@@ -57,6 +57,7 @@ static cli_read_recv_fn read_recv;
 static cli_writeall_send_fn write_send;
 static cli_writeall_recv_fn write_recv;
 static cli_writeall_fn writeall;
+static bool layout_ok;   /* the SMBCFILE head may be read: a checked release */
 static bool async_ok;
 static char async_why[160];
 
@@ -82,6 +83,7 @@ resolve(void)
                  SAMBA_CHECKED_MINOR_LAST);
         return;
     }
+    layout_ok = true;
     read_send = (cli_read_send_fn)(uintptr_t)lookup("cli_read_send");
     read_recv = (cli_read_recv_fn)(uintptr_t)lookup("cli_read_recv");
     write_send = (cli_writeall_send_fn)(uintptr_t)lookup("cli_writeall_send");
@@ -108,7 +110,12 @@ smbio_libsmb_handle(SMBCFILE *f, const char *url, void **cli, uint16_t *fnum)
 {
     const struct smbcfile_head *head = (const void *)f;
 
-    if (f == NULL || head->fname == NULL || strcmp(head->fname, url) != 0 ||
+    /* gate first, then look: on a release whose layout was not read, the
+     * guessed head may not even be readable memory */
+    pthread_once(&resolve_once, resolve);
+    if (!layout_ok || f == NULL)
+        return false;
+    if (head->fname == NULL || strcmp(head->fname, url) != 0 ||
         head->targetcli == NULL || head->cli_fd < 0 || head->cli_fd > 0xffff)
         return false;
     *cli = head->targetcli;
