@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Generate ./configure from configure.ac. Run once after a fresh clone.
 set -e
 cd "$(dirname "$0")"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench/auth-chain: time krb/'s two-hop chain, N times, in one process.
  *
  *   auth-chain N CLIENT_CCACHE HOSTA_KEYTAB HOSTA_SPN HOSTB_KEYTAB HOSTB_SPN

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smb-direct: libsmbclient on its own, the baseline for bench/smbio.
  *
  *   smb-direct CCACHE URL seqread|seqwrite            whole file, 1 MiB requests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate: bounded buffers for reading and writing network data.
  *
  * Every read states how much it takes and fails, rather than overrunning, when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate: a private directory for one Kerberos ccache file.
  *
  * The project's rule for credential caches, in one place: a fresh directory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate: typed INI-style configuration files. See cfgfile.h for the format. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate: typed INI-style configuration files.
  *
  * A program describes its keys once, in a schema (an array of struct cfg_key);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate: error values shared by every library.
  *
  * A failure carries a code (for exit statuses and protocol replies) and one

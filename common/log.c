@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate: logging. One process-wide logger: programs set it up once in main. */
 #include <config.h>
 

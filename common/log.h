@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate: logging to stderr and/or syslog.
  *
  * Never pass a secret, key, ticket or GSSAPI token to these functions: logs are

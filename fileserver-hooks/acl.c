@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/acl.c: parse, plan and print a share root's ACL. Pure. */
 #include <config.h>
 

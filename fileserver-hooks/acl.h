@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/acl.h: a share root's Windows ACL as libsmbclient shows
  * it, and the change that gives VM hosts and admins what they need.
  *

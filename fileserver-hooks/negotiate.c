@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/negotiate.c: one SMB2 NEGOTIATE over TCP. */
 #include <config.h>
 

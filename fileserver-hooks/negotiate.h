@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/negotiate.h: what an SMB server says in its SMB2
  * NEGOTIATE response, asked directly over TCP.
  *

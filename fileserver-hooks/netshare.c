@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/netshare.c: MS-SRVS through libnetapi. */
 #include <config.h>
 

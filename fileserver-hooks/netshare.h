@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/netshare.h: whether a share exists, and creating one,
  * over MS-SRVS with Samba's libnetapi (NetShareGetInfo, NetShareAdd), as
  * the caller ($KRB5CCNAME, Kerberos only).

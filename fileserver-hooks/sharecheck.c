@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/sharecheck.c: the needed ACEs, and the share check. */
 #include <config.h>
 

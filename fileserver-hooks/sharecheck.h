@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/sharecheck.h: what VM hosts need from a share, and
  * whether a share gives it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/sharesd.c: a share-level ACL in Samba's own types.
  *
  * libnetapi takes the descriptor as Samba's struct security_descriptor,

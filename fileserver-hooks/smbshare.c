@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/smbshare.c: a share's root over libsmbclient. */
 #include <config.h>
 

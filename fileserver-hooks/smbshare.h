@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks/smbshare.h: one SMB share, reached with the caller's
  * Kerberos tickets through libsmbclient: its root's ACL, a write test, and
  * what the server negotiates.

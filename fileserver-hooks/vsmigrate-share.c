@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate-share: set up and check an SMB3 share for VM disks.
  *
  *   vsmigrate-share provision //SERVER/SHARE --hosts 'hosta$,hostb$' --admins 'LAB\Group'

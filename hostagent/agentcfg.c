@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/agentcfg.c: vsmigrated.conf's schema and the checks across keys. */
 #include <config.h>
 

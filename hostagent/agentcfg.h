@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/agentcfg.h: vsmigrated.conf, read through common/'s parser.
  *
  * The schema is the single list of what the daemon may be told; the man page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/audit.c: audit records to syslog and a JSON lines file. */
 #include <config.h>
 

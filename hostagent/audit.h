@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/audit.h: one record per request, and per refused connection.
  *
  * Each record goes to syslog (LOG_AUTHPRIV, so journald keeps it with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/authz.c: the authorisation rules (see authz.h). */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/authz.h: who may do what on this host. Deny by default.
  *
  * Three kinds of callers reach a daemon:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/client.c: opening a connection to an agent and calling it. */
 #include <config.h>
 

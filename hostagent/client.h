@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/client.h: calling an agent, for the CLI and for a host that
  * carries a request on to its peer.
  *

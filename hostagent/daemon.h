@@ -98,6 +98,7 @@ struct request_ctx {
     long long deadline_ms;         /* the whole request must end by then (wire_now_ms) */
     /* filled in by the handler for the audit record */
     enum vs_errcode result;
+    bool reply_failed;             /* the reply could not be sent: the connection ends */
     char message[1024];
     char vm[256], from[256], to[256], job[40];
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/doctor.c: `vsmigrate doctor`, every prerequisite of a move
  * checked on this host, one line each with its fix.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/doctor.h: `vsmigrate doctor`. */
 #ifndef VSM_HOSTAGENT_DOCTOR_H
 #define VSM_HOSTAGENT_DOCTOR_H

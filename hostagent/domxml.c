@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/domxml.c: the parts of a domain definition a check needs. */
 #include <config.h>
 

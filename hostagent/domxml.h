@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/domxml.h: what a compatibility check needs from a libvirt
  * domain definition, read with libxml2.
  *

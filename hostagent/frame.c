@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/frame.c: frame headers and the incremental frame reader. */
 #include <config.h>
 

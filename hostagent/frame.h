@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/frame.h: the outer layer of the agents' wire protocol.
  *
  * Every frame is an 8-byte header and a payload:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/message.c: the messages inside SEALED frames. */
 #include <config.h>
 
@@ -90,7 +91,8 @@ vsm_message_parse(const uint8_t *data, size_t len, struct vsm_message *m, struct
     struct vs_reader r;
     uint8_t kind, reserved;
     uint16_t count;
-    bool seen[VSM__TAG_END] = { false }, in_record = false;
+    bool seen[VSM__TAG_END] = { false }, seen_in_record[VSM__TAG_END] = { false };
+    bool in_record = false;
 
     vs_reader_init(&r, data, len);
     vs_read_u8(&r, &kind);
@@ -130,18 +132,26 @@ vsm_message_parse(const uint8_t *data, size_t len, struct vsm_message *m, struct
             return false;
         }
         if (tag == VSM_TAG_RECORD) {   /* a new record: its fields start afresh */
-            memset(seen, 0, sizeof seen);
+            memset(seen_in_record, 0, sizeof seen_in_record);
             in_record = true;
+        } else if (tags[tag].scope == MESSAGE) {
+            /* the message's own, wherever it stands (a reply's result follows its records) */
+            if (seen[tag]) {
+                vs_error_set(err, VS_ERR_PROTOCOL, "the field '%s' appears twice", tags[tag].name);
+                return false;
+            }
+            seen[tag] = true;
         } else if (!(tags[tag].scope & (in_record ? RECORD : MESSAGE))) {
             vs_error_set(err, VS_ERR_PROTOCOL, "the field '%s' may not stand %s", tags[tag].name,
                          in_record ? "in a record" : "outside a record");
             return false;
-        } else if (seen[tag]) {
+        } else if ((in_record ? seen_in_record : seen)[tag]) {
             vs_error_set(err, VS_ERR_PROTOCOL, "the field '%s' appears twice%s", tags[tag].name,
                          in_record ? " in one record" : "");
             return false;
+        } else {
+            (in_record ? seen_in_record : seen)[tag] = true;
         }
-        seen[tag] = true;
         if (tags[tag].type == U64 ? n != 8 : n > tags[tag].max) {
             vs_error_set(err, VS_ERR_PROTOCOL, "the field '%s' has a bad length %u", tags[tag].name, n);
             return false;
@@ -246,14 +256,30 @@ vsm_message_writer_id(const struct vs_writer *w)
            w->data[7];
 }
 
-/* The fields fields[0..n) of one scope: the message's own (up to the first
- * record) or a record's (up to the next). */
+/* A message's own field: a message-only tag anywhere, any other before the
+ * first record. */
 static const struct vsm_field *
-find(const struct vsm_field *fields, size_t n, enum vsm_tag tag)
+find_in_message(const struct vsm_message *m, enum vsm_tag tag)
 {
-    for (size_t i = 0; i < n && fields[i].tag != VSM_TAG_RECORD; i++)
-        if (fields[i].tag == tag)
-            return &fields[i];
+    bool in_record = false;
+
+    for (size_t i = 0; i < m->n; i++) {
+        in_record |= m->fields[i].tag == VSM_TAG_RECORD;
+        if (m->fields[i].tag == tag && (!in_record || tags[tag].scope == MESSAGE))
+            return &m->fields[i];
+    }
+    return NULL;
+}
+
+/* A record's field: among its fields, not the message-only ones between them. */
+static const struct vsm_field *
+find_in_record(const struct vsm_record *r, enum vsm_tag tag)
+{
+    if (tags[tag].scope == MESSAGE)
+        return NULL;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->fields[i].tag == tag)
+            return &r->fields[i];
     return NULL;
 }
 
@@ -278,19 +304,19 @@ copy_u64(const struct vsm_field *f, enum vsm_tag tag, uint64_t *value)
 bool
 vsm_message_text(const struct vsm_message *m, enum vsm_tag tag, char *buf, size_t len)
 {
-    return copy_text(find(m->fields, m->n, tag), tag, buf, len);
+    return copy_text(find_in_message(m, tag), tag, buf, len);
 }
 
 bool
 vsm_message_u64(const struct vsm_message *m, enum vsm_tag tag, uint64_t *value)
 {
-    return copy_u64(find(m->fields, m->n, tag), tag, value);
+    return copy_u64(find_in_message(m, tag), tag, value);
 }
 
 char *
 vsm_message_strdup(const struct vsm_message *m, enum vsm_tag tag)
 {
-    const struct vsm_field *f = find(m->fields, m->n, tag);
+    const struct vsm_field *f = find_in_message(m, tag);
 
     return f && tags[tag].type == TEXT ? strndup((const char *)f->text, f->len) : NULL;
 }
@@ -332,11 +358,11 @@ vsm_record_count(const struct vsm_message *m, enum vsm_record_kind kind)
 bool
 vsm_record_text(const struct vsm_record *r, enum vsm_tag tag, char *buf, size_t len)
 {
-    return copy_text(find(r->fields, r->n, tag), tag, buf, len);
+    return copy_text(find_in_record(r, tag), tag, buf, len);
 }
 
 bool
 vsm_record_u64(const struct vsm_record *r, enum vsm_tag tag, uint64_t *value)
 {
-    return copy_u64(find(r->fields, r->n, tag), tag, value);
+    return copy_u64(find_in_record(r, tag), tag, value);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/message.h: the messages inside SEALED frames.
  *
  * After krb/'s unwrap, a message is
@@ -10,10 +11,12 @@
  *   8  fields, each:   u16 tag, u32 length, value
  *
  * Every tag has a fixed type (text or u64), a length limit, and a scope.
- * Message fields come first, each at most once. A RECORD field (its value an
- * enum vsm_record_kind) starts a record: the fields after it, up to the next
- * RECORD, are that record's, each at most once per record, and only tags
- * whose scope allows a record. Lists travel so: one record per check of a
+ * A RECORD field (its value an enum vsm_record_kind) starts a record: the
+ * fields after it, up to the next RECORD, are that record's, each at most
+ * once per record, and only tags whose scope allows a record. Tags that
+ * belong to the message only (action, result, message, ...) are the
+ * message's wherever they stand, each at most once; tags that may be either
+ * are the message's only before the first record. Lists travel so: one record per check of a
  * report, per VM of a list, per job or setting of a status. Meaning is in
  * typed fields (pass, code, memory_mib), never in text to be searched.
  * An unknown tag, a second copy of a field, a field outside its scope, a
@@ -94,7 +97,7 @@ bool vsm_message_end(struct vs_writer *w, struct vs_error *err);
 /* The request id of a message being written (0 before vsm_message_begin). */
 uint32_t vsm_message_writer_id(const struct vs_writer *w);
 
-/* Lookups of message fields (those before the first record). _text copies
+/* Lookups of the message's own fields (see above). _text copies
  * into buf (NUL-terminated); false if absent. */
 bool vsm_message_text(const struct vsm_message *m, enum vsm_tag tag, char *buf, size_t len);
 /* A malloc'd copy of a text field (NULL if absent or out of memory). */

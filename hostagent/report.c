@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/report.c: compatibility reports. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/report.h: a compatibility report, one line per check.
  *
  * On the wire each line is a CHECK record (message.h): its name, pass, the

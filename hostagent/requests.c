@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/requests.c: what vsmigrated does for each action.
  *
  * A check runs on the source host (hop 1). The destination's half runs on
@@ -51,8 +52,13 @@ reply_send(struct request_ctx *r, struct vs_writer *w, enum vs_errcode code, con
     vsm_message_add_u64(w, VSM_TAG_RESULT, (uint64_t)code);
     if (message && message[0])
         vsm_message_add_text(w, VSM_TAG_MESSAGE, message);
-    if (!wire_send_message(r->w, w, 10000, &err))
-        vs_info("%s: the reply to %s was not sent: %s", r->conn->address, r->caller, err.message);
+    if (!wire_send_message(r->w, w, 10000, &err)) {
+        /* a client that does not read, or a reply we could not build: either
+         * way the stream is out of step, so end it rather than serve on */
+        vs_info("%s: the reply to %s was not sent (%s); closing the connection",
+                r->conn->address, r->caller, err.message);
+        r->reply_failed = true;
+    }
     vs_writer_free(w);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/session.c: one connection to vsmigrated, in its own thread.
  *
  * Authenticate (GSSAPI on TCP, SO_PEERCRED on the unix socket), authorise
@@ -113,11 +114,14 @@ serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
             vsm_message_begin(&rw, VSM_MSG_REPLY, m->id);
             vsm_message_add_u64(&rw, VSM_TAG_RESULT, err.code);
             vsm_message_add_text(&rw, VSM_TAG_MESSAGE, err.message);
-            wire_send_message(w, &rw, 10000, &err);
+            struct vs_error send_err;
+            bool sent = wire_send_message(w, &rw, 10000, &send_err);
             vs_writer_free(&rw);
             audit_refusal(c, caller, who->via[0] ? who->via : NULL, action, VS_ERR_DENIED,
                           err.message, t0);
             free(buf);
+            if (!sent)
+                break;   /* a client that does not read its refusals gets no more */
             continue;
         }
         request_handle(&r, id);
@@ -129,6 +133,8 @@ serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
         };
         audit_write(c->agent->host, &a);
         free(buf);
+        if (r.reply_failed)
+            break;
     }
     free(m);
 }

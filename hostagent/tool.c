@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/tool.c: run a local tool, bounded in time and output. */
 #include <config.h>
 

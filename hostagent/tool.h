@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/tool.h: running one of vsmigrate's own tools (vsmigrate-disk,
  * vsmigrate-share) and reading what it prints.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/virt.c: the local libvirt. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/virt.h: what the agent asks the local libvirt.
  *
  * Each call opens its own connection to uri and closes it: requests are few

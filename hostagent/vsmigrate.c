@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate: the command line for admins, on a workstation or a host.
  *
  *   vsmigrate status [--host H]

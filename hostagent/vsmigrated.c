@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrated: the vsmigrate host agent.
  *
  *   vsmigrated [-c FILE] [-f] [--syslog]

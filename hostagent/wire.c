@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/wire.c: frames over a socket with deadlines, the handshake, sealed messages. */
 #include <config.h>
 

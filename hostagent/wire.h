@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/wire.h: one protocol connection over a socket, both ends.
  *
  * Frames with deadlines (every read and write is bounded in time, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* krb/cifs.c: a CIFS ticket for libsmbclient, obtained as the client.
  *
  * libsmbclient uses Samba's bundled Heimdal: it cannot read MIT's MEMORY:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* krb/context.c: GSSAPI contexts, both sides, and what an accepted client is.
  *
  * The acceptor's credential is usable both ways: accept with the keytab, and

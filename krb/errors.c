@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* krb/errors.c: GSSAPI and krb5 failures as sentences a person can act on.
  *
  * The KDC and GSSAPI speak in codes ("KDC can't fulfill requested option");

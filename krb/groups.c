@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* krb/groups.c: group names from the config, as SIDs from the directory.
  *
  * Config files name groups the way admins know them ("LAB\VM Migration
@@ -17,6 +18,7 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_krb5.h>
 
+#include "common/krb5util.h"
 #include "krb/krb.h"
 #include "krb/internal.h"
 
@@ -293,25 +295,7 @@ krb_groups_resolve(struct krb_acceptor *acc, const char *ldap_uri, char *const *
 bool
 krb_default_principal(char *buf, size_t len)
 {
-    krb5_context k;
-    krb5_ccache cc = NULL;
-    krb5_principal me = NULL;
-    char *text = NULL;
-    bool ok = false;
-
-    buf[0] = '\0';
-    if (krb5_init_context(&k) != 0)
-        return false;
-    if (krb5_cc_default(k, &cc) == 0 && krb5_cc_get_principal(k, cc, &me) == 0 &&
-        krb5_unparse_name(k, me, &text) == 0)
-        ok = (size_t)snprintf(buf, len, "%s", text) < len;
-    krb5_free_unparsed_name(k, text);
-    if (me)
-        krb5_free_principal(k, me);
-    if (cc)
-        krb5_cc_close(k, cc);
-    krb5_free_context(k);
-    return ok;
+    return vs_krb5_ccache_principal(NULL, buf, len);
 }
 
 bool

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* krb/internal.h: what krb/'s files share and nobody else sees. */
 #ifndef VSM_KRB_INTERNAL_H
 #define VSM_KRB_INTERNAL_H

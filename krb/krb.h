@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate krb/: mutual Kerberos authentication and two-hop constrained
  * delegation (S4U2Proxy) on MIT GSSAPI.
  *

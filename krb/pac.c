@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* krb/pac.c: the user's SIDs and account flags from the Kerberos PAC.
  *
  * GSSAPI hands over the PAC buffers as name attributes once it has checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* krb/selfcheck.c: what `vsmigrate doctor` asks of Kerberos on a host.
  *
  * Does the keytab hold the keys the KDC has now, how far the clock is from
@@ -14,6 +15,7 @@
 #include <gssapi/gssapi.h>
 #include <krb5/krb5.h>
 
+#include "common/krb5util.h"
 #include "krb/krb.h"
 #include "krb/internal.h"
 
@@ -52,7 +54,6 @@ krb_keytab_examine(const char *keytab, const char *machine, const char *spn,
     krb5_principal mp = NULL, sp = NULL;
     krb5_ccache cc = NULL;
     krb5_creds tgt, in, *svc = NULL;
-    krb5_get_init_creds_opt *opt = NULL;
     krb5_ticket *ticket = NULL;
     krb5_error_code rc;
     bool ok = false, have_tgt = false;
@@ -81,9 +82,7 @@ krb_keytab_examine(const char *keytab, const char *machine, const char *spn,
     if (krb5_parse_name(k, st->machine, &mp) != 0)
         goto out;
     /* the machine account's own TGT: fails when the keytab's key is stale */
-    if (krb5_get_init_creds_opt_alloc(k, &opt) == 0)
-        krb5_get_init_creds_opt_set_forwardable(opt, 1);
-    rc = krb5_get_init_creds_keytab(k, &tgt, mp, kt, 0, NULL, opt);
+    rc = vs_krb5_tgt_from_keytab(k, keytab, st->machine, 0, true, &tgt);
     if (rc != 0) {
         const char *m = krb5_get_error_message(k, rc);
         snprintf(st->tgt_error, sizeof st->tgt_error, "%s", m);
@@ -122,8 +121,6 @@ out:
         krb5_cc_destroy(k, cc);
     if (have_tgt)
         krb5_free_cred_contents(k, &tgt);
-    if (opt)
-        krb5_get_init_creds_opt_free(k, opt);
     if (sp)
         krb5_free_principal(k, sp);
     if (mp)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* krb/wrap.c: per-message protection for the agents' protocol.
  *
  * Contexts are established with replay and sequence detection, so GSSAPI

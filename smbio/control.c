@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/control.c: the disk export's control protocol, as pure code. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/control.h: the disk export's control protocol.
  *
  * A client connects to the export's unix socket, sends one line ("status",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/creds.c: keytab -> private FILE: ccache, renewed before it runs out. */
 #include <config.h>
 
@@ -14,6 +15,7 @@
 #include <krb5/krb5.h>
 
 #include "common/ccdir.h"
+#include "common/krb5util.h"
 #include "smbio/creds.h"
 
 struct smbio_creds {
@@ -81,8 +83,6 @@ renew_locked(struct smbio_creds *c, struct vs_error *err)
 {
     krb5_context k;
     krb5_principal p = NULL;
-    krb5_keytab kt = NULL;
-    krb5_get_init_creds_opt *opt = NULL;
     krb5_creds creds;
     krb5_ccache cc = NULL;
     krb5_error_code code;
@@ -97,12 +97,8 @@ renew_locked(struct smbio_creds *c, struct vs_error *err)
     snprintf(tmp, sizeof tmp, "%s.new", c->cc.path);
     snprintf(tmpname, sizeof tmpname, "FILE:%s", tmp);
     if ((code = krb5_parse_name(k, c->principal, &p)) != 0 ||
-        (code = krb5_kt_resolve(k, c->keytab, &kt)) != 0 ||
-        (code = krb5_get_init_creds_opt_alloc(k, &opt)) != 0)
-        goto fail;
-    if (c->lifetime_s)
-        krb5_get_init_creds_opt_set_tkt_life(opt, (krb5_deltat)c->lifetime_s);
-    if ((code = krb5_get_init_creds_keytab(k, &creds, p, kt, 0, NULL, opt)) != 0)
+        (code = vs_krb5_tgt_from_keytab(k, c->keytab, c->principal, (long)c->lifetime_s, false,
+                                        &creds)) != 0)
         goto fail;
     have_creds = true;
     unlink(tmp);
@@ -127,10 +123,6 @@ out:
     unlink(tmp);
     if (have_creds)
         krb5_free_cred_contents(k, &creds);
-    if (opt)
-        krb5_get_init_creds_opt_free(k, opt);
-    if (kt)
-        krb5_kt_close(k, kt);
     if (p)
         krb5_free_principal(k, p);
     krb5_free_context(k);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/creds.h: a host's Kerberos tickets from its keytab, kept fresh in a
  * private FILE: ccache for libsmbclient.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/disk.c: one VM disk file on an SMB3 share, through libsmbclient.
  *
  * The connections ("lanes") and how requests go out on them are in
@@ -25,6 +26,7 @@
 #include <talloc.h>
 #include <tevent.h>
 
+#include "common/krb5util.h"
 #include "smbio/disk.h"
 #include "smbio/lane.h"
 #include "smbio/libsmb.h"
@@ -44,29 +46,6 @@ auth_fn(SMBCCTX *c, const char *srv, const char *shr, char *wg, int wglen, char 
         snprintf(un, (size_t)unlen, "%s", principal ? principal : "kerberos");
     if (pwlen > 0)
         pw[0] = '\0';
-}
-
-/* The ccache's default principal: the user name libsmbclient asks for. */
-static char *
-ccache_principal(const char *ccache)
-{
-    krb5_context k;
-    krb5_ccache cc = NULL;
-    krb5_principal p = NULL;
-    char *text = NULL, *copy = NULL;
-
-    if (krb5_init_context(&k) != 0)
-        return NULL;
-    if (krb5_cc_resolve(k, ccache, &cc) == 0 && krb5_cc_get_principal(k, cc, &p) == 0 &&
-        krb5_unparse_name(k, p, &text) == 0)
-        copy = strdup(text);
-    krb5_free_unparsed_name(k, text);
-    if (p)
-        krb5_free_principal(k, p);
-    if (cc)
-        krb5_cc_close(k, cc);
-    krb5_free_context(k);
-    return copy;
 }
 
 /* errno from libsmbclient, as a sentence for this disk. */
@@ -534,7 +513,9 @@ smbio_disk_open(const char *url, const char *ccache, enum smbio_mode mode,
         free(d);
         return false;
     }
-    d->principal = ccache_principal(ccache);
+    char principal[512];
+    /* the ccache's default principal: the user name libsmbclient asks for */
+    d->principal = vs_krb5_ccache_principal(ccache, principal, sizeof principal) ? strdup(principal) : NULL;
     if (d->principal == NULL) {
         vs_error_set(err, VS_ERR_AUTH, "the Kerberos ccache '%s' holds no principal: fill it with "
                      "the host's tickets first (kinit -k -t KEYTAB 'HOST$@REALM' -c %s)", ccache, ccache);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/disk.h: one VM disk file on an SMB3 share.
  *
  * A disk has a read handle that lets others write (DENY_NONE) and, while

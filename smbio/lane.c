@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/lane.c: holding a lane (one SMB connection of a disk) and sending
  * requests on it: pipelined with Samba's asynchronous calls, or one at a
  * time with libsmbclient's own. See smbio/lane.h for who may touch what. */

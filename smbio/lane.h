@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/lane.h: the inside of smbio/disk.c's disk, shared by the files
  * that implement it (disk.c: connections, modes and the API; lane.c:
  * holding a connection and sending requests on it, pipelined or one at a

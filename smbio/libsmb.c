@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/libsmb.c: Samba's own client calls behind libsmbclient.
  *
  * The prototypes below are Samba 4.17's (source3/libsmb/proto.h); Samba does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/libsmb.h: Samba's own client calls behind libsmbclient, for what
  * libsmbclient's API cannot do.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* nbdkit-smbio-plugin: one VM disk on an SMB3 share, exported over NBD.
  *
  *   nbdkit --unix SOCKET smbio url=smb://fs/vms/web01/disk0.raw \

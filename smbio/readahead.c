@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/readahead.c: read-ahead for a client that reads in order, one
  * request at a time (see struct readahead in smbio/lane.h for when it may
  * be kept). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/threads.c: making libsmbclient safe to use from several threads.
  *
  * libsmbclient keeps process-wide state (talloc stackframes, the loaded

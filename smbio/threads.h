@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/threads.h: libsmbclient's thread hooks, and the lock that
  * serialises creating and freeing SMB contexts. */
 #ifndef VSM_SMBIO_THREADS_H

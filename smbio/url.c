@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/url.c: smb:// disk URLs. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/url.h: smb:// disk URLs, checked before libsmbclient sees them. */
 #ifndef VSM_SMBIO_URL_H
 #define VSM_SMBIO_URL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsmigrate-disk: ask a running disk export to release or promote its writer
  * handle, or to report its state.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # For each dependency, hide its pkg-config file and check that configure stops
 # with an error naming the Debian package to install. Hiding the .pc file is
 # what pkg-config sees when the -dev package is not installed.

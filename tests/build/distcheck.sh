@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make distcheck in the configured build DIR: the tarball builds, installs,
 # passes its unit tests and uninstalls cleanly.
 set -u

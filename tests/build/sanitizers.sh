@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Build in DIR with ./configure --enable-sanitizers (ASan + UBSan) and run the
 # unit tests there; one case per test program, plus the build itself.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the config-file parser must reject or accept any bytes
  * without crashing, leaking or reading out of bounds. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer: a domain definition as a peer sends it in a check-destination
  * request (hostagent/domxml.c). Whatever parses must have bounded, clean
  * fields. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer: the frame reader, fed the input in pieces whose sizes come from
  * the input itself, in both phases; every frame it yields is then parsed as
  * a message. */

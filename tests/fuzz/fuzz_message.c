@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer: a sealed message's plaintext; what parses must re-encode to the
  * same bytes. */
 #include <config.h>

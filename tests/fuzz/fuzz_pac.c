@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the PAC decoders take what the network sent (through a
  * KDC-signed ticket, but still bytes from elsewhere). Any input: decoded or
  * refused, never a crash, a leak or an out-of-bounds read. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer: what a file server sends back to vsmigrate-share: a share
  * root's security descriptor as libsmbclient's text (fileserver-hooks/acl.c)
  * and an SMB2 NEGOTIATE response (fileserver-hooks/negotiate.c). The first

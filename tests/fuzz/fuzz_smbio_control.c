@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the disk export's control socket takes a line from any
  * local client, and a disk URL comes from configuration: both parsers must
  * refuse or accept any bytes without a crash or an out-of-bounds read. */

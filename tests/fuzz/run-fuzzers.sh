@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Build the libFuzzer targets and run each for SECONDS on its seed corpus.
 # One case per target: it passes when the fuzzer finds no crash, leak or hang.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The test guest's disk record: one 512-byte sector per record, record n in
  * sector n. Shared by the guest's workload and the host-side verifier. */
 #ifndef VSM_GUEST_RECORD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vsm-guest-verify: check the test guest's disk records.
  *
  * usage: vsm-guest-verify [--json] IMAGE

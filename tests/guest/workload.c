@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The test guest's workload (runs as the guest's only program).
  *
  * One process dirties MEM MiB of memory and checks, before rewriting each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # lab up: from nothing, in under 3 minutes; a second up is a no-op.
 . "$(dirname "$0")/lab-common.sh"
 tap_require_root_netns

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The workstation reaches the share with the admin's Kerberos ticket, and the
 # file server records admin as the owner of what admin writes.
 . "$(dirname "$0")/lab-common.sh"

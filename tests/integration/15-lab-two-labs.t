@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # LAB_NAME selects an independent lab: a second one runs beside the first,
 # with its own namespaces, subnet and files, and goes away without touching it.
 . "$(dirname "$0")/lab-common.sh"

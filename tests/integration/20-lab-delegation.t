@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Two-hop constrained delegation in the lab: a program with hosta's keytab
 # accepts admin from ws and obtains, through S4U2Proxy, tickets as admin for
 # vsmigrate/hostb and cifs/fs. It fails from hostc, toward a service outside

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The test guest boots on hosta with its disk on the share; plain libvirt
 # live migration (virsh migrate --live --p2p, the baseline) moves it to hostb;
 # the disk records run on without a gap and memory came across intact.

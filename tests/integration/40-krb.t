@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # krb/ against the lab: ws(admin) -> hosta -> hostb with constrained
 # delegation, the CIFS hand-off to libsmbclient, message protection, and a
 # message of its own for each way it can go wrong.

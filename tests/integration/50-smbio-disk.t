@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # smbio/ against the lab's Samba file server: a disk opened standby or active
 # with a host's machine account, the server's share modes as the fence, the
 # writer handle handed from one host to another, a flush that makes the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # nbdkit-smbio-plugin and vsmigrate-disk against the lab's file server, with
 # real NBD clients (nbdcopy, qemu-img, qemu-io): data integrity against
 # smbclient's copy, offsets past 4 GiB, the writer hand-off between two hosts'

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The smbio export when the SMB session goes away: the session's ticket
 # expires, the file server restarts, the network drops for a moment, the
 # server stays away longer than reconnect-timeout, and another host takes the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The smbio export under load: 8 NBD connections at queue depth 8 for 30 s,
 # every read checked against what was written, on the normal build (pipelined,
 # then serial for 10 s) and on the ASan+UBSan build. libsmbclient is unsafe across threads without its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The smbio export's read-ahead: reads in order are answered ahead of time,
 # and never with data older than a write. A write of our own started after
 # the read-ahead was sent, and a release (after which another host may

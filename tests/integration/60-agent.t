@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # vsmigrated and vsmigrate against the lab: a check from the admin's
 # workstation through two hops, each refusal with its reason and its audit
 # record, the peer list, reload on SIGHUP, and the configuration check.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # vsmigrated against clients that misbehave: garbage, oversized and truncated
 # frames, a byte a second, noise and a replay after authentication, a token
 # where a sealed message belongs, and a thousand idle connections. The

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # vsmigrated as a systemd Type=notify service (examples/systemd): with
 # systemd's part played by tests/tools/sd-notify.py, the agent says READY=1
 # only once its socket accepts connections, RELOADING=1 then READY=1 on

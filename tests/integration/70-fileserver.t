@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # fileserver-hooks against the lab's Samba file server: vsmigrate-share
 # provision on a fresh share (checked with Samba's own smbcacls), idempotence
 # and --dry-run; a read-only host's disk access; check against a missing ACE

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # lab down leaves no namespace, process or file behind, and the machine's own
 # /etc, /run and /var are as they were before lab up (00-lab-up.t saved them).
 . "$(dirname "$0")/lab-common.sh"

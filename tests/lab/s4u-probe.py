@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """s4u-probe: prove the lab's two-hop constrained delegation, with MIT GSSAPI.
 
   s4u-probe serve --port P --keytab KT --s4u SPN[,SPN...] [--store DIR]

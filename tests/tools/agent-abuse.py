@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Misbehaving clients of vsmigrated, for tests/integration/61-agent-robustness.t.
 
 Each subcommand does one bad thing to HOST:PORT and prints one JSON line with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* krb-probe: drives krb/ against the lab, for the integration tests.
  *
  *   krb-probe serve --port P --keytab KT --spn SPN

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """nbd-io: one NBD request, for the tests.
 
     nbd-io.py URI write OFFSET TEXT [DELAY]   exit 0 when written; DELAY s

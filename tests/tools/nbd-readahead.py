@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """nbd-readahead: read patterns that exercise the smbio export's read-ahead.
 
     nbd-readahead.py URI scan BLOCK N          read blocks 0..N-1 in order; prints

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """nbd-stress: N NBD connections at queue depth Q for S seconds, verified.
 
     nbd-stress.py URI --connections 8 --depth 8 --seconds 30 [--block 4096]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """sd-notify.py: play systemd's part for a Type=notify service, and say what
 it told us.
 

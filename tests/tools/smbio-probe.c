@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio-probe: drives smbio/ against the lab, for the integration tests.
  *
  *   smbio-probe CCACHE URL active|standby OP...

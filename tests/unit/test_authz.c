@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/authz.c: deny by default; admins by user or PAC group SID; a
  * peer acting for an admin; a peer as itself; and what each may ask. */
 #include <config.h>

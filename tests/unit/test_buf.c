@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for common/buf.c: bounded readers never overrun, writers never pass max. */
 #include <config.h>
 

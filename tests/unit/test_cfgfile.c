@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for common/cfgfile.c: every accepted form and every rejection path. */
 #include <config.h>
 

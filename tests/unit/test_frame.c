@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/frame.c: headers, limits per type and phase, and the
  * incremental reader fed a byte at a time. */
 #include <config.h>

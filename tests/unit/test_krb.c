@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for krb/: error sentences, unwrap classification, PAC decoding
  * (with PAC buffers captured from the lab) and misuse of contexts. */
 #include <config.h>

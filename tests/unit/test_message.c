@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/message.c: round trips, and every way a message is refused. */
 #include <config.h>
 
@@ -112,8 +113,16 @@ test_refusals(void **state)
     refused(b, raw(b, 2, 1, 1, "\x00\x07\x00\x00\x00\x03" "a\tb", 9), "not clean UTF-8");
     /* records: a field outside its scope, twice in one record, an unknown kind, pass > 1 */
     refused(b, raw(b, 2, 1, 1, "\x00\x0e\x00\x00\x00\x01" "a", 7), "'name' may not stand outside a record");
-    refused(b, raw(b, 2, 2, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x01\x00\x00\x00\x01" "a", 21),
-            "'action' may not stand in a record");
+    /* a message-only field after a record is the message's (a reply's result) */
+    assert_true(vsm_message_parse(b, raw(b, 2, 2, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x07\x00\x00\x00\x01" "m", 21), &m, NULL));
+    char msg[8];
+    assert_true(vsm_message_text(&m, VSM_TAG_MESSAGE, msg, sizeof msg));
+    assert_string_equal(msg, "m");
+    refused(b, raw(b, 2, 3, 1, "\x00\x07\x00\x00\x00\x01" "m" "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x07\x00\x00\x00\x01" "n", 28),
+            "'message' appears twice");
+    /* a field of either scope in a record is the record's, not the message's */
+    assert_true(vsm_message_parse(b, raw(b, 2, 2, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x04" "\x00\x02\x00\x00\x00\x01" "v", 21), &m, NULL));
+    assert_false(vsm_message_text(&m, VSM_TAG_VM, msg, sizeof msg));
     refused(b, raw(b, 2, 3, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x0e\x00\x00\x00\x01" "a"
                                "\x00\x0e\x00\x00\x00\x01" "b", 28), "'name' appears twice in one record");
     assert_true(vsm_message_parse(b, raw(b, 2, 4, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x0e\x00\x00\x00\x01" "a"

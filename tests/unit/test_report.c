@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hostagent/report.c and domxml.c: a compatibility report through the wire
  * format and back, and what a check reads from a domain definition. */
 #include <config.h>

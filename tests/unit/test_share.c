@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fileserver-hooks: the share root's ACL (parse, plan, grants) and the
  * SMB2 NEGOTIATE request and response. */
 #include <config.h>

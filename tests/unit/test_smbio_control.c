@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for smbio/control.c: the disk export's control protocol. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* smbio/creds.c's renewal rule, and the errno classification that decides
  * when smbio/disk.c reconnects. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for smbio/libsmb.c: NTSTATUS to errno, the SMBCFILE layout
  * check, and when Samba's asynchronous calls are used. */
 #include <config.h>

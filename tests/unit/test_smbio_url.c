@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for smbio/url.c: what an smb:// disk URL may and may not be. */
 #include <config.h>
 

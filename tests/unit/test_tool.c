@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for hostagent/tool.c: a local tool's exit status and output,
  * and a reason in every case where it returns -1. */
 #include <config.h>
