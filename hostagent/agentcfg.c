@@ -45,6 +45,7 @@ const struct cfg_key agent_config_schema[] = {
     { "migration", "networks", CFG_CIDRS, 0, 0, NULL, NULL, 0 },
     { "migration", "allowed_subnets", CFG_CIDRS, 0, 0, NULL, NULL, 0 },
     { "migration", "confidentiality", CFG_BOOL, 0, 0, NULL, "yes", 0 },
+    { "storage", "shares", CFG_NAMES, 0, 16, NULL, NULL, 0 },
     { "limits", "handshake_timeout", CFG_DURATION, 100, 5 * 60 * MIN_MS, NULL, "10s", 0 },
     { "limits", "idle_timeout", CFG_DURATION, MIN_MS, DAY_MS, NULL, "5m", 0 },
     { "limits", "request_timeout", CFG_DURATION, MIN_MS, DAY_MS, NULL, "2m", 0 },
@@ -211,6 +212,7 @@ from_cfg(struct cfg *cfg, const char *name, struct cfg_diag *diag)
     c->networks = cfg_cidrs(cfg, "migration", "networks", &c->nnetworks);
     c->allowed_subnets = cfg_cidrs(cfg, "migration", "allowed_subnets", &c->nallowed_subnets);
     c->confidentiality = cfg_bool(cfg, "migration", "confidentiality");
+    c->shares = cfg_names(cfg, "storage", "shares", &c->nshares);
     c->handshake_timeout_ms = cfg_duration_ms(cfg, "limits", "handshake_timeout");
     c->idle_timeout_ms = cfg_duration_ms(cfg, "limits", "idle_timeout");
     c->request_timeout_ms = cfg_duration_ms(cfg, "limits", "request_timeout");
@@ -240,6 +242,14 @@ from_cfg(struct cfg *cfg, const char *name, struct cfg_diag *diag)
             diag_printf(diag, "%s:%u: peers: '%s' is not a host name (write the peer's FQDN, "
                         "e.g. hostb.example.com)", name, cfg_line_of(cfg, "auth", "peers"),
                         c->peers[i]);
+    for (size_t i = 0; i < c->nshares; i++) {
+        const char *sh = c->shares[i], *slash = strncmp(sh, "//", 2) == 0 ? strchr(sh + 2, '/') : NULL;
+        if (slash == NULL || slash == sh + 2 || slash[1] == '\0' || strchr(slash + 1, '/') ||
+            !valid_host_name(strndupa(sh + 2, (size_t)(slash - sh - 2))))
+            diag_printf(diag, "%s:%u: shares: '%s' is not //SERVER/SHARE (the file server's FQDN "
+                        "and the share's name, e.g. //fs.example.com/vms)", name,
+                        cfg_line_of(cfg, "storage", "shares"), sh);
+    }
     if (c->max_unauthenticated_per_address > c->max_unauthenticated)
         diag_printf(diag, "%s: max_unauthenticated_per_address (%d) is larger than "
                     "max_unauthenticated (%d)", name, c->max_unauthenticated_per_address,

@@ -67,6 +67,10 @@ struct agent_config {
     size_t nallowed_subnets;
     bool confidentiality;
 
+    /* [storage] */
+    char *const *shares;         /* //SERVER/SHARE: where this host's VM disks may be */
+    size_t nshares;
+
     /* [limits] */
     long long handshake_timeout_ms;
     long long idle_timeout_ms;

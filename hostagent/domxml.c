@@ -64,6 +64,52 @@ memory_of(xmlNode *mem, uint64_t *bytes)
     return ok;
 }
 
+/* Markup declarations (<!DOCTYPE, <!ENTITY, <!ELEMENT, <!ATTLIST) before
+ * libxml2 sees them: a definition from another host may define internal
+ * entities that expand a few hundred KiB into gigabytes (libxml2's loop
+ * check stops only the nested "billion laughs"). libvirt's definitions have
+ * no DTD, so any is refused. Comments and CDATA sections are skipped. */
+static bool
+has_markup_declaration(const char *xml, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (xml[i] != '<' || xml[i + 1] != '!')
+            continue;
+        const char *rest = xml + i + 2;
+        size_t left = len - i - 2;
+        if (left >= 2 && memcmp(rest, "--", 2) == 0) {
+            const char *end = memmem(rest + 2, left - 2, "-->", 3);
+            if (end == NULL)
+                return false;   /* unclosed comment: libxml2 refuses it */
+            i = (size_t)(end - xml) + 2;
+        } else if (left >= 7 && memcmp(rest, "[CDATA[", 7) == 0) {
+            const char *end = memmem(rest + 7, left - 7, "]]>", 3);
+            if (end == NULL)
+                return false;
+            i = (size_t)(end - xml) + 2;
+        } else {
+            return true;
+        }
+    }
+    return false;
+}
+
+static unsigned
+depth_of(xmlNode *n)
+{
+    unsigned deepest = 0;
+
+    for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE) {
+            unsigned d = depth_of(c);
+            if (d > deepest)
+                deepest = d;
+            if (deepest > DOMXML_MAX_DEPTH)
+                break;
+        }
+    return deepest + 1;
+}
+
 bool
 domxml_parse(const char *xml, size_t len, struct domxml_info *out, struct vs_error *err)
 {
@@ -75,10 +121,31 @@ domxml_parse(const char *xml, size_t len, struct domxml_info *out, struct vs_err
         vs_error_set(err, VS_ERR_INVALID, "the domain definition is over 1 MiB");
         return false;
     }
+    if (has_markup_declaration(xml, len)) {
+        vs_error_set(err, VS_ERR_INVALID, "the domain definition has a DTD or an entity "
+                     "declaration (<!DOCTYPE, <!ENTITY ...), which vsmigrate refuses in XML from "
+                     "outside: remove it (libvirt's own definitions have none)");
+        return false;
+    }
+    /* no entity substitution (no XML_PARSE_NOENT), no DTD loading, no network;
+     * libxml2's own depth limit (256) holds as XML_PARSE_HUGE is not given */
     doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                        XML_PARSE_NOCDATA);
     if (doc == NULL) {
         vs_error_set(err, VS_ERR_INVALID, "the domain definition is not well-formed XML");
+        return false;
+    }
+    if (doc->intSubset != NULL || doc->extSubset != NULL) {   /* the scan above missed one */
+        vs_error_set(err, VS_ERR_INVALID, "the domain definition has a DTD, which vsmigrate "
+                     "refuses in XML from outside: remove it");
+        xmlFreeDoc(doc);
+        return false;
+    }
+    if (depth_of(xmlDocGetRootElement(doc)) > DOMXML_MAX_DEPTH) {
+        vs_error_set(err, VS_ERR_INVALID, "the domain definition nests elements more than %d "
+                     "deep, which no libvirt definition does", DOMXML_MAX_DEPTH);
+        xmlFreeDoc(doc);
         return false;
     }
     root = xmlDocGetRootElement(doc);

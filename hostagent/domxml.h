@@ -23,6 +23,7 @@
 
 #define DOMXML_NS "https://vsmigrate.org/xmlns/vm/1"
 #define DOMXML_MAX_ITEMS 64
+#define DOMXML_MAX_DEPTH 32   /* libvirt's definitions nest about 6 deep */
 
 struct domxml_nic {
     char kind[16];          /* "network" or "bridge" (others are not checked) */
@@ -48,8 +49,10 @@ struct domxml_info {
     size_t ndisks;
 };
 
-/* Parse; false with err for XML that is not a domain definition. Entities
- * and network access are off: the text may come from another host. */
+/* Parse; false with err for XML that is not a domain definition. The text
+ * may come from another host: any DTD or entity declaration is refused,
+ * entities are not substituted, nothing is loaded from the network, and
+ * elements nest at most DOMXML_MAX_DEPTH deep. */
 bool domxml_parse(const char *xml, size_t len, struct domxml_info *out, struct vs_error *err);
 void domxml_free(struct domxml_info *info);
 

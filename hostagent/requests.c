@@ -22,6 +22,7 @@
 #include "hostagent/client.h"
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
+#include "hostagent/placement.h"
 #include "hostagent/report.h"
 #include "hostagent/tool.h"
 #include "hostagent/virt.h"
@@ -90,15 +91,31 @@ setting(struct vs_writer *w, const char *name, const char *fmt, ...)
 
 /* ---- running vsmigrate-disk ------------------------------------------------------ */
 
-/* Can credentials open url? ccache, or keytab + principal. */
-static bool
-probe_disk(const struct settings *s, const char *url, const char *ccache, const char *principal,
+enum probe_result {
+    PROBE_OK,
+    PROBE_HELD,    /* write access allowed, but another client holds the writer handle now */
+    PROBE_FAILED,
+};
+
+/* Can credentials open url? ccache, or keytab + principal. A write probe
+ * that meets another writer still proves the access: the file server checks
+ * the ACL before the share modes, so it answers "busy" only to a client the
+ * ACL lets write (PROBE_HELD). Bounded by the request's deadline. */
+static enum probe_result
+probe_disk(const struct request_ctx *r, const char *url, const char *ccache, const char *principal,
            bool write, char *why, size_t whylen)
 {
-    char out[4096];
+    const struct settings *s = r->s;
+    char out[4096], ok[8] = "", code[32] = "";
     const char *argv[12];
     int n = 0, rc;
+    long long left = r->deadline_ms - wire_now_ms();
 
+    if (left <= 0) {
+        snprintf(why, whylen, "the request ran out of time (request_timeout in [limits]) before "
+                 "%s was tried", url);
+        return PROBE_FAILED;
+    }
     argv[n++] = s->cfg->disk_tool;
     argv[n++] = "probe";
     argv[n++] = url;
@@ -118,13 +135,17 @@ probe_disk(const struct settings *s, const char *url, const char *ccache, const 
     char rundir[600], *env[] = { rundir, NULL };
     /* the tool's private ccache directory goes under our runtime dir */
     snprintf(rundir, sizeof rundir, "RUNTIME_DIRECTORY=%s", s->cfg->runtime_dir);
-    rc = tool_run((char *const *)argv, env, TOOL_TIMEOUT_MS, "disk_tool", out, sizeof out, why,
-                  whylen);
-    if (rc == 0 && strstr(out, "\"ok\":true"))
-        return true;
-    if (rc >= 0 && json_field(out, "error", why, whylen) == NULL)
+    rc = tool_run((char *const *)argv, env, left < TOOL_TIMEOUT_MS ? left : TOOL_TIMEOUT_MS,
+                  "disk_tool", out, sizeof out, why, whylen);
+    if (rc < 0)
+        return PROBE_FAILED;
+    json_field(out, "ok", ok, sizeof ok);
+    json_field(out, "code", code, sizeof code);
+    if (rc == 0 && strcmp(ok, "true") == 0)
+        return PROBE_OK;
+    if (json_field(out, "error", why, whylen) == NULL)
         snprintf(why, whylen, "%s exited with status %d and gave no reason", s->cfg->disk_tool, rc);
-    return false;
+    return write && strcmp(code, vs_errcode_name(VS_ERR_BUSY)) == 0 ? PROBE_HELD : PROBE_FAILED;
 }
 
 /* ---- status and list ----------------------------------------------------------------- */
@@ -286,25 +307,30 @@ do_check_destination(struct request_ctx *r)
         reply_error(r, VS_ERR_NOMEM, "out of memory");
         return;
     }
+    char folder[1300];
+    bool placed = placement_check(&vm, r->vm, c->shares, c->nshares, folder, sizeof folder, &err);
+    if (placed)
+        report_add(rep, "placement", true, VS_OK, "every disk of %s lies in its folder %s/",
+                   vm.name, folder);
+    else
+        report_add(rep, "placement", false, err.code, "%s", err.message);
     if (c->incoming)
         report_add(rep, "incoming", true, VS_OK, "%s accepts incoming migrations", r->agent->host);
     else
         report_add(rep, "incoming", false, VS_ERR_DENIED, "incoming migrations are turned off "
                    "on %s: set incoming = yes in [migration] of its vsmigrated.conf",
                    r->agent->host);
-    virt_check_destination(c->libvirt_uri, r->agent->host, &vm, rep);
-    for (size_t i = 0; i < vm.ndisks; i++) {
+    virt_check_destination(c->libvirt_uri, r->agent->host, &vm, r->who->role != AUTHZ_PEER_HOST,
+                           rep);
+    /* nothing is opened for a definition that points outside its folder */
+    for (size_t i = 0; placed && i < vm.ndisks; i++) {
         char name[REPORT_NAME_MAX], why[1024];
         snprintf(name, sizeof name, "disk %s", vm.disks[i].target);
-        if (vm.disks[i].url[0] == '\0')
-            report_add(rep, name, false, VS_ERR_INVALID, "the VM's metadata gives no smb:// "
-                       "place for %s: add <vsm:disk target='%s' url='smb://...'/> (namespace %s)",
-                       vm.disks[i].target, vm.disks[i].target, DOMXML_NS);
-        else if (r->s->acc == NULL)
+        if (r->s->acc == NULL)
             report_add(rep, name, false, VS_ERR_UNAVAILABLE, "%s has no keytab (auth = local), "
                        "so it cannot open disks on the share", r->agent->host);
-        else if (probe_disk(r->s, vm.disks[i].url, NULL, krb_acceptor_machine(r->s->acc), false,
-                            why, sizeof why))
+        else if (probe_disk(r, vm.disks[i].url, NULL, krb_acceptor_machine(r->s->acc), false,
+                            why, sizeof why) == PROBE_OK)
             report_add(rep, name, true, VS_OK, "%s opens %s", krb_acceptor_machine(r->s->acc),
                        vm.disks[i].url);
         else
@@ -319,38 +345,29 @@ do_check_destination(struct request_ctx *r)
 
 /* ---- check: the source's half ----------------------------------------------------------- */
 
-/* May the admin change the VM's folder? The file server decides: open the
- * VM's definition read-write with the admin's own CIFS ticket. */
+/* May the admin change the VM's folder and every disk in it? The file server
+ * decides: each is opened read-write with the admin's own CIFS ticket. A
+ * disk whose writer (the running VM's export) holds it answers "busy" only
+ * after the ACL let the admin in, which is the answer wanted. */
 static void
-share_access_line(struct request_ctx *r, const struct domxml_info *vm, struct report *rep)
+share_access_line(struct request_ctx *r, const struct domxml_info *vm, const char *folder,
+                  struct report *rep)
 {
-    const char *url = NULL;
-    char folder[1024], xmlurl[1300], why[1024], *cifs = NULL;
+    char xmlurl[1700], why[1024], *cifs = NULL;
     struct smbio_url parsed;
     struct krb_ccache_file *cc = NULL;
     struct vs_error err;
+    size_t held = 0;
 
-    for (size_t i = 0; i < vm->ndisks && url == NULL; i++)
-        if (vm->disks[i].url[0])
-            url = vm->disks[i].url;
-    if (url == NULL) {
-        report_add(rep, "share access", false, VS_ERR_INVALID, "no disk of %s names its place on "
-                   "the share (vsmigrate metadata), so the VM's folder is unknown", vm->name);
-        return;
-    }
     if (r->accepted == NULL) {
         report_add(rep, "share access", true, VS_OK, "a local caller (%s): the share's ACL is "
                    "checked for Kerberos callers only", r->caller);
         return;
     }
-    if (!smbio_url_parse(url, &parsed, &err)) {
+    if (!smbio_url_parse(vm->disks[0].url, &parsed, &err)) {
         report_add(rep, "share access", false, VS_ERR_INVALID, "%s", err.message);
         return;
     }
-    snprintf(folder, sizeof folder, "%s", url);
-    char *slash = strrchr(folder, '/');
-    if (slash)
-        *slash = '\0';
     snprintf(xmlurl, sizeof xmlurl, "%s/%s.xml", folder, vm->name);
     if (!krb_service_principal_for("cifs", parsed.server, &cifs, &err) ||
         !krb_cifs_ccache_create(r->accepted, cifs, r->s->cfg->runtime_dir, &cc, &err)) {
@@ -358,12 +375,24 @@ share_access_line(struct request_ctx *r, const struct domxml_info *vm, struct re
         free(cifs);
         return;
     }
-    if (probe_disk(r->s, xmlurl, krb_ccache_file_name(cc), NULL, true, why, sizeof why))
-        report_add(rep, "share access", true, VS_OK, "the file server lets %s modify %s (%s "
-                   "opens read-write)", r->caller, folder, xmlurl);
+    const char *failed = NULL;
+    enum probe_result pr = probe_disk(r, xmlurl, krb_ccache_file_name(cc), NULL, true, why, sizeof why);
+    if (pr == PROBE_FAILED)
+        failed = xmlurl;
+    held += pr == PROBE_HELD;
+    for (size_t i = 0; failed == NULL && i < vm->ndisks; i++) {
+        pr = probe_disk(r, vm->disks[i].url, krb_ccache_file_name(cc), NULL, true, why, sizeof why);
+        if (pr == PROBE_FAILED)
+            failed = vm->disks[i].url;
+        held += pr == PROBE_HELD;
+    }
+    if (failed == NULL)
+        report_add(rep, "share access", true, VS_OK, "the file server lets %s modify %s/: its "
+                   "definition and %zu disk%s open read-write%s", r->caller, folder, vm->ndisks,
+                   vm->ndisks == 1 ? "" : "s", held ? " (those in use, as far as the ACL goes)" : "");
     else
         report_add(rep, "share access", false, VS_ERR_DENIED, "the file server does not let %s "
-                   "modify %s: %s", r->caller, folder, why);
+                   "modify %s: %s", r->caller, failed, why);
     krb_ccache_file_remove(cc);
     free(cifs);
 }
@@ -480,15 +509,26 @@ do_check(struct request_ctx *r)
             report_add(rep, "outgoing", false, VS_ERR_DENIED, "outgoing migrations are turned "
                        "off on %s: set outgoing = yes in [migration] of its vsmigrated.conf",
                        r->agent->host);
-        /* deny by default: a host sends VMs only to hosts it names */
-        if (agent_config_is_peer(c, r->to))
+        /* deny by default: a host sends VMs only to hosts it names, and
+         * talks to no other (not even to ask) */
+        bool peer = agent_config_is_peer(c, r->to);
+        if (peer)
             report_add(rep, "peer", true, VS_OK, "%s is one of %s's peers", r->to, r->agent->host);
         else
-            report_add(rep, "peer", false, VS_ERR_DENIED, "%s is not one of %s's peers: add its "
-                       "FQDN to peers in [auth] of %s's vsmigrated.conf and reload", r->to,
-                       r->agent->host, r->agent->host);
-        share_access_line(r, &vm, rep);
-        destination_lines(r, xml, rep);
+            report_add(rep, "peer", false, VS_ERR_DENIED, "%s is not one of %s's peers, so %s "
+                       "did not contact it: add its FQDN to peers in [auth] of %s's "
+                       "vsmigrated.conf and reload", r->to, r->agent->host, r->agent->host,
+                       r->agent->host);
+        char folder[1300];
+        if (placement_check(&vm, r->vm, c->shares, c->nshares, folder, sizeof folder, &err)) {
+            report_add(rep, "placement", true, VS_OK, "every disk of %s lies in its folder %s/",
+                       vm.name, folder);
+            share_access_line(r, &vm, folder, rep);
+        } else {
+            report_add(rep, "placement", false, err.code, "%s", err.message);
+        }
+        if (peer)
+            destination_lines(r, xml, rep);
         domxml_free(&vm);
     }
     free(xml);

@@ -90,7 +90,7 @@ serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
             else {
                 audit_refusal(c, caller, who->via[0] ? who->via : NULL, "protocol", err.code,
                               err.message, wire_now_ms());
-                wire_send_refusal(w, err.message);
+                wire_send_refusal(w, err.code, err.message);
             }
             break;
         }
@@ -105,7 +105,7 @@ serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
             snprintf(r.message, sizeof r.message, "the client sent a %s without an action",
                      m->kind == VSM_MSG_REQUEST ? "request" : "reply or event");
             audit_refusal(c, caller, NULL, "protocol", VS_ERR_PROTOCOL, r.message, t0);
-            wire_send_refusal(w, r.message);
+            wire_send_refusal(w, VS_ERR_PROTOCOL, r.message);
             break;
         }
         if (!authz_action_allowed(who->role, action, &id, &err)) {
@@ -156,7 +156,7 @@ session_run(void *arg)
     if (c->local) {
         if (!local_caller(c, c->fd, caller, sizeof caller, &err)) {
             audit_refusal(c, caller, NULL, "connect", err.code, err.message, t0);
-            wire_send_refusal(&w, err.message);
+            wire_send_refusal(&w, err.code, err.message);
             goto out;
         }
         who.role = AUTHZ_ADMIN;
@@ -170,7 +170,7 @@ session_run(void *arg)
              * Noise (a port scan, garbage, a client that went away) is only logged. */
             if (err.code == VS_ERR_AUTH || err.code == VS_ERR_DENIED) {
                 audit_refusal(c, "unknown", NULL, "connect", err.code, err.message, t0);
-                wire_send_refusal(&w, err.message);
+                wire_send_refusal(&w, err.code, err.message);
             } else {
                 vs_debug("%s: dropped before authentication: %s", c->address, err.message);
             }
@@ -190,14 +190,14 @@ session_run(void *arg)
                 snprintf(via, sizeof via, "%s", peer->delegated_by[peer->ndelegated_by - 1]);
             audit_refusal(c, caller, via[0] ? via : NULL, "connect", err.code, err.message, t0);
             vs_info("%s: refused %s: %s", c->address, caller, err.message);
-            wire_send_refusal(&w, err.message);
+            wire_send_refusal(&w, err.code, err.message);
             goto out;
         }
         wire_set_confidential(&w, cfg->confidentiality);
     }
     if (!conns_admit_user(c->agent, c, caller, &err)) {
         audit_refusal(c, caller, who.via[0] ? who.via : NULL, "connect", err.code, err.message, t0);
-        wire_send_refusal(&w, err.message);
+        wire_send_refusal(&w, err.code, err.message);
         goto out;
     }
     vs_debug("%s: %s authenticated (%s%s%s)", c->address, caller, authz_role_name(who.role),

@@ -35,8 +35,10 @@ bool virt_networks(const char *uri, char ***names, size_t *n, struct vs_error *e
 
 /* The destination's half of a compatibility check, added to r: libvirt
  * reachable, the VM not already here, each network or bridge present,
- * the CPU comparison, free memory. host names this host in the lines. */
+ * the CPU comparison, free memory. host names this host in the lines.
+ * reveal_vms: whether the report may say that a VM of that name exists here
+ * and its state (not to a peer host asking as itself, which may not list). */
 void virt_check_destination(const char *uri, const char *host, const struct domxml_info *vm,
-                            struct report *r);
+                            bool reveal_vms, struct report *r);
 
 #endif

@@ -428,7 +428,17 @@ main(int argc, char **argv)
     enum vsm_action action = vsm_action_lookup(o.command, &err);
     const struct vsm_action_info *info = vsm_action_info(action);
     if (info == NULL || info->cli == CLI_NONE) {
-        fprintf(stderr, "vsmigrate: unknown command '%s' (see vsmigrate --help)\n", o.command);
+        char known[256] = "";
+        size_t used = 0;
+        for (int a = 1; a < VSM__ACTION_END && used < sizeof known; a++) {
+            const struct vsm_action_info *i = vsm_action_info((enum vsm_action)a);
+            if (i->cli != CLI_NONE) {
+                int n = snprintf(known + used, sizeof known - used, "%s, ", i->name);
+                used += n > 0 ? (size_t)n : 0;
+            }
+        }
+        fprintf(stderr, "vsmigrate: unknown command '%s' (%sdoctor; see vsmigrate --help)\n",
+                o.command, known);
         return VS_EXIT_USAGE;
     }
     if (info->cli == CLI_VM_MOVE || info->cli == CLI_JOB) {

@@ -167,21 +167,22 @@ wire_recv_frame(struct wire *w, struct vsm_frame *f, long long deadline_ms, stru
 }
 
 /* An ERROR frame's text, made safe to print. */
-static void
-refusal_text(const struct vsm_frame *f, char *buf, size_t len)
-{
-    size_t n = f->len < len - 1 ? f->len : len - 1;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = f->payload[i] >= 0x20 && f->payload[i] != 0x7f ? (char)f->payload[i] : '?';
-    buf[n] = '\0';
-}
-
+/* An ERROR frame: u8 error code, then a sentence (docs/protocol.md). Bytes
+ * that are not printable ASCII are shown as '?'; a code we do not know reads
+ * as a refusal. */
 static void
 error_from_refusal(struct wire *w, const struct vsm_frame *f, struct vs_error *err)
 {
     char text[VSM_FRAME_ERROR_MAX + 1];
-    refusal_text(f, text, sizeof text);
-    vs_error_set(err, VS_ERR_DENIED, "%s refused: %s", w->peer_name, text);
+    enum vs_errcode code = VS_ERR_DENIED;
+    size_t n = 0;
+
+    if (f->len > 0 && f->payload[0] > VS_OK && f->payload[0] < VS_ERR__COUNT)
+        code = (enum vs_errcode)f->payload[0];
+    for (size_t i = 1; i < f->len && n < sizeof text - 1; i++)
+        text[n++] = f->payload[i] >= 0x20 && f->payload[i] < 0x7f ? (char)f->payload[i] : '?';
+    text[n] = '\0';
+    vs_error_set(err, code, "%s refused: %s", w->peer_name, text);
 }
 
 bool
@@ -276,13 +277,17 @@ wire_handshake_accept(struct wire *w, struct krb_context *ctx, long long timeout
 }
 
 void
-wire_send_refusal(struct wire *w, const char *why)
+wire_send_refusal(struct wire *w, enum vs_errcode code, const char *why)
 {
     struct vs_error ignored;
+    uint8_t buf[VSM_FRAME_ERROR_MAX];
     size_t n = strlen(why);
-    if (n > VSM_FRAME_ERROR_MAX)
-        n = VSM_FRAME_ERROR_MAX;
-    wire_send_frame(w, VSM_FRAME_ERROR, why, n, wire_now_ms() + 2000, &ignored);
+
+    if (n > sizeof buf - 1)
+        n = sizeof buf - 1;
+    buf[0] = (uint8_t)(code > VS_OK && code < VS_ERR__COUNT ? code : VS_ERR_DENIED);
+    memcpy(buf + 1, why, n);
+    wire_send_frame(w, VSM_FRAME_ERROR, buf, n + 1, wire_now_ms() + 2000, &ignored);
 }
 
 bool

@@ -54,15 +54,16 @@ int wire_recv_frame(struct wire *w, struct vsm_frame *f, long long deadline_ms,
  * made before connecting so that a credential problem (no ticket, a
  * delegation the KDC refuses) is told apart from the server's refusal;
  * first_done says that step completed the context. An ERROR frame from the
- * server becomes err's message (VS_ERR_DENIED). */
+ * server becomes err's message, with the frame's code. */
 bool wire_handshake_initiate(struct wire *w, struct krb_context *ctx, void *first, size_t firstlen,
                              bool first_done, long long timeout_ms, struct vs_error *err);
 /* Server side: accept with ctx (taken over) until complete, all within
  * timeout_ms. The caller then authorises krb_context_peer(w->ctx). */
 bool wire_handshake_accept(struct wire *w, struct krb_context *ctx, long long timeout_ms,
                            struct vs_error *err);
-/* Tell the peer why it is refused, in one ERROR frame (best effort). */
-void wire_send_refusal(struct wire *w, const char *why);
+/* Tell the peer why it is refused, in one ERROR frame with the kind of
+ * refusal as a code (best effort). */
+void wire_send_refusal(struct wire *w, enum vs_errcode code, const char *why);
 
 /* Send a message built with vsm_message_* (checked, then wrapped). */
 bool wire_send_message(struct wire *w, struct vs_writer *msg, long long timeout_ms,
@@ -71,7 +72,7 @@ bool wire_send_message(struct wire *w, struct vs_writer *msg, long long timeout_
  * into it). 1 ok, 0 the peer closed between messages, -1 error. Any unwrap
  * status other than OK is an error: after a bad message the stream cannot
  * be trusted (docs/protocol.md). An ERROR frame becomes err's message
- * (VS_ERR_DENIED when the peer says it refuses). */
+ * with the frame's code. */
 int wire_recv_message(struct wire *w, struct vsm_message *m, void **buf, long long deadline_ms,
                       struct vs_error *err);
 

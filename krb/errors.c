@@ -137,7 +137,9 @@ krb_explain(enum krb_op op, uint32_t major, uint32_t minor, const struct krb_hin
                      "-Add @{'msDS-AllowedToDelegateTo'='%s'})",
                      or(h->impersonator, "this host's account"), target, svc, acct, svc, host, svc);
     } else if (kerr == KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN) {
-        code = VS_ERR_NOTFOUND;
+        /* a host the domain does not know as a vsmigrate service: it cannot be
+         * reached (exit 5), which is not "no such VM or job" (exit 6) */
+        code = VS_ERR_UNAVAILABLE;
         say(cause, sizeof cause,
                  "the KDC does not know the service %s: register the SPN %s on the right computer "
                  "account (samba-tool spn add %s HOST$, or setspn -S %s HOST), and check its spelling",

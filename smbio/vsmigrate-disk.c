@@ -92,8 +92,10 @@ probe(int argc, char **argv)
                               write ? "read-write" : "read");
         if (ok)
             json_object_set_new(j, "size", json_integer((json_int_t)size));
-        else
+        else {
+            json_object_set_new(j, "code", json_string(vs_errcode_name(err.code)));
             json_object_set_new(j, "error", json_string(err.message));
+        }
         json_print_line(stdout, j);
     } else if (ok) {
         printf("probe: %s opens %s (%llu bytes)\n", url, write ? "read-write" : "read-only",

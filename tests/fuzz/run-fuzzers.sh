@@ -12,7 +12,9 @@ make -C "$fz" fuzz >"$fz/build.out" 2>&1 || { tap_not_ok "build fuzz targets"; s
 targets=$(sed -n 's/^FUZZ_TARGETS = //p' "$fz/Makefile")
 for t in $targets; do
     mkdir -p "$fz/corpus-run/$t"
-    if (cd "$fz" && ./"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    dict=()
+    [ -f "$top/tests/fuzz/$t.dict" ] && dict=(-dict="$top/tests/fuzz/$t.dict")
+    if (cd "$fz" && ./"$t" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
             corpus-run/"$t" "$top/tests/fuzz/corpus/$t") >"$fz/$t.out" 2>&1; then
         tap_ok "$t: ${seconds}s of fuzzing, $(grep -o 'Done [0-9]* runs' "$fz/$t.out" | tail -1)"
     else

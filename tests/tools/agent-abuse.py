@@ -27,7 +27,7 @@ TOKEN, SEALED, ERROR = 1, 2, 3
 
 
 def frame(ftype, payload):
-    return b"VM" + bytes([1, ftype]) + struct.pack(">I", len(payload)) + payload
+    return b"VM" + bytes([2, ftype]) + struct.pack(">I", len(payload)) + payload
 
 
 def connect(host, port):
@@ -104,8 +104,8 @@ def refusal(s):
         ftype, payload = read_frame(s)
     except (ConnectionResetError, socket.timeout, ValueError):
         return None
-    if ftype == ERROR:
-        return payload.decode("utf-8", "replace")
+    if ftype == ERROR:   # u8 error code, then the sentence
+        return payload[1:].decode("utf-8", "replace")
     return None
 
 
@@ -118,7 +118,7 @@ def main():
         out["closed_after_s"] = wait_closed(s, 15)
     elif cmd == "oversized":
         s = connect(host, port)
-        s.sendall(b"VM" + bytes([1, TOKEN]) + struct.pack(">I", 10 * 1024 * 1024) + b"x" * 1000)
+        s.sendall(b"VM" + bytes([2, TOKEN]) + struct.pack(">I", 10 * 1024 * 1024) + b"x" * 1000)
         out["closed_after_s"] = wait_closed(s, 15)
     elif cmd == "truncated":
         s = connect(host, port)

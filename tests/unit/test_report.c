@@ -143,6 +143,37 @@ test_domxml_refusals(void **state)
         assert_false(domxml_parse(bad[i], strlen(bad[i]), &info, &err));
         domxml_free(&info);
     }
+    /* any DTD is refused before libxml2 sees it: internal entities expand a
+     * few hundred KiB into gigabytes (issue 16, finding 1) */
+    const char *dtd[] = {
+        "<!DOCTYPE domain [<!ENTITY b 'AAAA'><!ENTITY c '&b;&b;&b;&b;'>]>"
+        "<domain><name>&c;</name><memory>1</memory></domain>",
+        "<!DOCTYPE domain><domain><memory>1</memory></domain>",
+        "<domain><!-- fine --><memory>1</memory></domain><!ENTITY x 'y'>",
+    };
+    for (size_t i = 0; i < sizeof dtd / sizeof dtd[0]; i++) {
+        assert_false(domxml_parse(dtd[i], strlen(dtd[i]), &info, &err));
+        assert_int_equal(err.code, VS_ERR_INVALID);
+        if (i < 2)
+            assert_non_null(strstr(err.message, "DTD"));
+        domxml_free(&info);
+    }
+    /* comments and CDATA may hold "<!" */
+    static const char ok_text[] = "<domain><!-- <!ENTITY in a comment> --><name><![CDATA[a<!b]]></name>"
+                                  "<memory>1</memory></domain>";
+    assert_true(domxml_parse(ok_text, strlen(ok_text), &info, &err));
+    assert_string_equal(info.name, "a<!b");
+    domxml_free(&info);
+    /* nesting is bounded */
+    char deep[4096] = "<domain><memory>1</memory>";
+    for (int i = 0; i < DOMXML_MAX_DEPTH + 1; i++)
+        strcat(deep, "<a>");
+    for (int i = 0; i < DOMXML_MAX_DEPTH + 1; i++)
+        strcat(deep, "</a>");
+    strcat(deep, "</domain>");
+    assert_false(domxml_parse(deep, strlen(deep), &info, &err));
+    assert_non_null(strstr(err.message, "deep"));
+    domxml_free(&info);
     /* default unit KiB */
     assert_true(domxml_parse("<domain><memory>1024</memory></domain>", 38, &info, &err));
     assert_int_equal(info.memory_bytes, 1024 * 1024);
