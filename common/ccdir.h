@@ -10,6 +10,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -19,11 +20,19 @@ struct vs_ccache_dir {
     char name[PATH_MAX];          /* FILE:path, for KRB5CCNAME and krb5_cc_resolve */
 };
 
-/* Create parent/prefix-XXXXXX (0700). parent NULL: $RUNTIME_DIRECTORY, else
- * $TMPDIR, else /tmp. The ccache itself is the caller's to write at path. */
+/* Create parent/prefix-PID-XXXXXX (0700), PID this process's. parent NULL:
+ * $RUNTIME_DIRECTORY, else /run/vsmigrate when it exists, else $TMPDIR, else
+ * /tmp. The ccache itself is the caller's to write at path. */
 bool vs_ccache_dir_create(struct vs_ccache_dir *d, const char *parent, const char *prefix,
                           struct vs_error *err);
 /* Remove the ccache and the directory; safe on a zeroed or failed one. */
 void vs_ccache_dir_remove(struct vs_ccache_dir *d);
+
+/* A process killed before it could remove its directory leaves tickets on
+ * disk. Remove, under parent, the ccache directories of process pid (pid > 0:
+ * a tool that has just ended, however it ended), or (pid 0) of every process
+ * that no longer exists. Only our own 0700 directories, named as
+ * vs_ccache_dir_create names them, are touched. Returns how many went. */
+unsigned vs_ccache_dir_sweep(const char *parent, pid_t pid);
 
 #endif

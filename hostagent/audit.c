@@ -84,7 +84,9 @@ audit_write(const char *host, const struct audit_record *r)
     if (r->message)
         json_object_set_new(j, "message", json_string(r->message));
     json_object_set_new(j, "duration_ms", json_integer(r->duration_ms));
-    line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (r->unrecorded)
+        json_object_set_new(j, "unrecorded", json_integer((json_int_t)r->unrecorded));
+    line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     json_decref(j);
     if (line == NULL)
         return;
@@ -97,4 +99,70 @@ audit_write(const char *host, const struct audit_record *r)
     }
     pthread_mutex_unlock(&audit_lock);
     free(line);
+}
+
+/* ---- refusals before authentication: per-address budget ---------------------------- */
+
+#define REFUSAL_SLOTS 256
+#define REFUSAL_WINDOW_MS 60000
+
+static struct refusal_slot {
+    char source[64];
+    long long window_start_ms;
+    unsigned recorded;           /* in this window */
+    unsigned long unrecorded;    /* since the last record */
+} refusal_slots[REFUSAL_SLOTS];
+
+static long long
+monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The slot of source: its own, else a free one, else the one idle longest. */
+static struct refusal_slot *
+refusal_slot(const char *source)
+{
+    struct refusal_slot *oldest = &refusal_slots[0];
+
+    for (size_t i = 0; i < REFUSAL_SLOTS; i++) {
+        struct refusal_slot *s = &refusal_slots[i];
+        if (strcmp(s->source, source) == 0)
+            return s;
+        if (s->window_start_ms < oldest->window_start_ms)
+            oldest = s;
+    }
+    memset(oldest, 0, sizeof *oldest);
+    snprintf(oldest->source, sizeof oldest->source, "%s", source);
+    return oldest;
+}
+
+void
+audit_write_refusal(const char *host, const char *source, struct audit_record *r)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    long long now = monotonic_ms();
+    bool write;
+
+    pthread_mutex_lock(&lock);
+    struct refusal_slot *s = refusal_slot(source);
+    if (s->window_start_ms == 0 || now - s->window_start_ms >= REFUSAL_WINDOW_MS) {
+        s->window_start_ms = now;
+        s->recorded = 0;
+    }
+    /* the budget, then one record per AUDIT_REFUSAL_SAMPLE more: a flood
+     * shows, with its size, without filling the disk */
+    write = s->recorded < AUDIT_REFUSALS_PER_MINUTE || s->unrecorded + 1 >= AUDIT_REFUSAL_SAMPLE;
+    if (write) {
+        s->recorded++;
+        r->unrecorded = s->unrecorded;
+        s->unrecorded = 0;
+    } else {
+        s->unrecorded++;
+    }
+    pthread_mutex_unlock(&lock);
+    if (write)
+        audit_write(host, r);
 }

@@ -4,7 +4,10 @@
  * Each record goes to syslog (LOG_AUTHPRIV, so journald keeps it with the
  * other security records) and as one JSON object per line to the audit file:
  * who, via which host, from which address, the action and its object, the
- * result and how long it took. Never a ticket, key or token. */
+ * result and how long it took. Never a ticket, key or token. Records are
+ * ASCII: anything else is escaped (\uXXXX), so no bidi control or other
+ * Unicode trick in a name the caller chose acts on the terminal that shows
+ * the log. */
 #ifndef VSM_HOSTAGENT_AUDIT_H
 #define VSM_HOSTAGENT_AUDIT_H
 
@@ -24,7 +27,17 @@ struct audit_record {
     enum vs_errcode result;
     const char *message;     /* the refusal or failure, for a person */
     long long duration_ms;
+    unsigned long unrecorded; /* refusals from the same address left out before this one */
 };
+
+/* Refusals before authentication cost an attacker nothing, so each address
+ * gets AUDIT_REFUSALS_PER_MINUTE records a minute; past that, one record in
+ * AUDIT_REFUSAL_SAMPLE is written, and each record says how many refusals
+ * from that address were left out before it ("unrecorded"). Writes r (for
+ * source, an IP address) or counts it. */
+#define AUDIT_REFUSALS_PER_MINUTE 20
+#define AUDIT_REFUSAL_SAMPLE 100
+void audit_write_refusal(const char *host, const char *source, struct audit_record *r);
 
 /* Open (create, 0640, append) the audit file; false with err. A NULL or
  * empty path: syslog only. Safe to call again on reload. */

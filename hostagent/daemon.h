@@ -44,7 +44,8 @@ struct conn {
     bool evicted;
     long long started_ms;
     struct sockaddr_storage addr;
-    char address[64];
+    char address[64];              /* ip:port, or "local" */
+    char ip[64];                   /* the address alone: what refusal budgets count by */
     char user[512];                /* once authenticated */
     struct settings *settings;
 };

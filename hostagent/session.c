@@ -169,7 +169,12 @@ session_run(void *arg)
             /* A failed Kerberos exchange is an attempt to get in: audit it.
              * Noise (a port scan, garbage, a client that went away) is only logged. */
             if (err.code == VS_ERR_AUTH || err.code == VS_ERR_DENIED) {
-                audit_refusal(c, "unknown", NULL, "connect", err.code, err.message, t0);
+                struct audit_record a = {
+                    .user = "unknown", .address = c->address, .action = "connect",
+                    .result = err.code, .message = err.message,
+                    .duration_ms = wire_now_ms() - t0,
+                };
+                audit_write_refusal(c->agent->host, c->ip, &a);
                 wire_send_refusal(&w, err.code, err.message);
             } else {
                 vs_debug("%s: dropped before authentication: %s", c->address, err.message);

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/ccdir.h"
 #include "hostagent/tool.h"
 #include "hostagent/wire.h"
 
@@ -44,6 +45,19 @@ tool_environment(char *const env[])
     for (size_t i = 0; i < nextra; i++)
         out[k++] = env[i];
     return out;
+}
+
+/* A tool killed at its time limit (or crashed) cannot remove its private
+ * ccache directory, which holds the host's TGT: remove it for the tool, in
+ * the RUNTIME_DIRECTORY it was given. */
+static void
+sweep_tool_ccaches(char *const env[], pid_t pid)
+{
+    static const char key[] = "RUNTIME_DIRECTORY=";
+
+    for (size_t i = 0; env && env[i]; i++)
+        if (strncmp(env[i], key, sizeof key - 1) == 0)
+            vs_ccache_dir_sweep(env[i] + sizeof key - 1, pid);
 }
 
 int
@@ -89,6 +103,7 @@ tool_run(char *const argv[], char *const env[], long long timeout_ms, const char
         if (left <= 0 || poll(&p, 1, (int)left) == 0) {
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
+            sweep_tool_ccaches(env, pid);
             close(pipefd[0]);
             snprintf(why, whylen, "%s did not finish within %lld s (is the file server "
                      "reachable?)", argv[0], timeout_ms / 1000);
@@ -107,6 +122,7 @@ tool_run(char *const argv[], char *const env[], long long timeout_ms, const char
     close(pipefd[0]);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    sweep_tool_ccaches(env, pid);
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     /* callers report why on -1, so a crash must say so too */

@@ -15,7 +15,9 @@
  * strings; a name left out is removed), stderr discarded, for at most
  * timeout_ms. Its stdout (bounded) goes to out. Returns its exit status, or
  * -1 with why set when it could not run, ran too long or died of a
- * signal; config_key names the setting that says where the tool is. */
+ * signal; config_key names the setting that says where the tool is.
+ * However the tool ended, its private ccache directories under the
+ * RUNTIME_DIRECTORY given in env are gone afterwards (common/ccdir.h). */
 int tool_run(char *const argv[], char *const env[], long long timeout_ms, const char *config_key,
              char *out, size_t outlen, char *why, size_t whylen);
 

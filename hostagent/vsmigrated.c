@@ -25,6 +25,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/ccdir.h"
 #include "common/log.h"
 #include "hostagent/audit.h"
 #include "hostagent/daemon.h"
@@ -138,6 +139,7 @@ accept_one(int lfd, bool local)
     c->started_ms = wire_now_ms();
     if (local) {
         snprintf(c->address, sizeof c->address, "local");
+        snprintf(c->ip, sizeof c->ip, "local");
     } else {
         char ip[INET6_ADDRSTRLEN] = "?";
         int port = 0;
@@ -149,6 +151,7 @@ accept_one(int lfd, bool local)
             port = ntohs(((struct sockaddr_in6 *)&c->addr)->sin6_port);
         }
         snprintf(c->address, sizeof c->address, "%s:%d", ip, port);
+        snprintf(c->ip, sizeof c->ip, "%s", ip);
     }
     c->settings = settings_get(&agent);
     const struct agent_config *cfg = c->settings->cfg;
@@ -372,6 +375,11 @@ main(int argc, char **argv)
     snprintf(socket_path, sizeof socket_path, "%s", cfg->socket_path);
     mkdir(cfg->runtime_dir, 0755);
     mkdir(cfg->state_dir, 0750);
+    /* tickets a killed tool or a crashed agent left behind */
+    unsigned swept = vs_ccache_dir_sweep(cfg->runtime_dir, 0);
+    if (swept)
+        vs_info("removed %u credential cache director%s left by processes that no longer run",
+                swept, swept == 1 ? "y" : "ies");
     if (!audit_open(cfg->audit_log, &err)) {
         vs_error("%s", err.message);
         return 1;

@@ -14,6 +14,17 @@ docs/protocol.md, written here independently of the C code.
   sealed-garbage HOST PORT SPN      authenticate, then a sealed frame of noise
   replay HOST PORT SPN              authenticate, send a request twice
   token-after-auth HOST PORT SPN    authenticate, then another token frame
+  request HOST PORT SPN ACTION [TAG=VALUE]...
+                                    authenticate with the ccache in KRB5CCNAME (a
+                                    peer host's, say) and send one request; TAG is
+                                    vm, from, to, job, on-behalf-of or domain-xml,
+                                    VALUE text or @FILE; prints the reply's result,
+                                    message, records and how long it took
+  hold HOST PORT SPN N SECONDS      N authenticated connections held open, idle
+  bad-tokens HOST PORT N            N connections, each with a Kerberos token that
+                                    does not verify (an AP-REQ of noise)
+  unread HOST PORT SPN N HOLD       up to N requests sent without reading a reply,
+                                    then HOLD s of silence: does the daemon end it
 """
 import json
 import os
@@ -67,6 +78,36 @@ def wait_closed(s, limit):
         return time.monotonic() - start
     except socket.timeout:
         return None
+
+
+TAGS = {"action": 1, "vm": 2, "from": 3, "to": 4, "job": 5, "on-behalf-of": 11, "domain-xml": 12}
+U64_TAGS = {6: "result", 8: "record", 9: "progress", 15: "pass", 16: "code", 19: "memory_mib", 20: "vcpus"}
+TEXT_NAMES = {7: "message", 2: "vm", 4: "to", 5: "job", 10: "phase", 11: "on-behalf-of", 14: "name",
+              17: "text", 18: "state"}
+
+
+def message(rid, fields):
+    body = b"".join(struct.pack(">HI", tag, len(v)) + v for tag, v in fields)
+    return bytes([1, 0]) + struct.pack(">HI", len(fields), rid) + body
+
+
+def parse_reply(data):
+    """The reply's own fields and its records, as dicts."""
+    (count,) = struct.unpack(">H", data[2:4])
+    pos, top, records, cur = 8, {}, [], None
+    for _ in range(count):
+        tag, n = struct.unpack(">HI", data[pos:pos + 6])
+        value = data[pos + 6:pos + 6 + n]
+        pos += 6 + n
+        if tag == 8:
+            cur = {"kind": struct.unpack(">Q", value)[0]}
+            records.append(cur)
+            continue
+        key = U64_TAGS.get(tag) or TEXT_NAMES.get(tag) or str(tag)
+        val = struct.unpack(">Q", value)[0] if tag in U64_TAGS else value.decode("utf-8", "replace")
+        (top if cur is None or tag in (6, 7) else cur)[key] = val
+    top["records"] = records
+    return top
 
 
 def request(rid, action):
@@ -189,6 +230,57 @@ def main():
             s.sendall(frame(SEALED, wrapped))   # the same bytes again
         out["refusal"] = refusal(s)
         out["closed_after_s"] = wait_closed(s, 15)
+    elif cmd == "request":
+        spn, action = sys.argv[4], sys.argv[5]
+        fields = [(1, action.encode())]
+        for arg in sys.argv[6:]:
+            key, _, value = arg.partition("=")
+            data = open(value[1:], "rb").read() if value.startswith("@") else value.encode()
+            fields.append((TAGS[key], data))
+        s, ctx = authenticate(host, port, spn)
+        start = time.monotonic()
+        s.sendall(frame(SEALED, ctx.wrap(message(1, fields), True).message))
+        s.settimeout(600)
+        ftype, payload = read_frame(s)
+        out["elapsed_s"] = round(time.monotonic() - start, 3)
+        if ftype == SEALED:
+            out.update(parse_reply(ctx.unwrap(payload).message))
+        else:
+            out["refusal"] = payload[1:].decode("utf-8", "replace") if payload else None
+    elif cmd == "hold":
+        spn, n, hold = sys.argv[4], int(sys.argv[5]), float(sys.argv[6])
+        held = [authenticate(host, port, spn) for _ in range(n)]
+        print("held %d" % len(held), flush=True)
+        time.sleep(hold)
+        out["held"] = len(held)
+    elif cmd == "bad-tokens":
+        n, refused, start = int(sys.argv[4]), 0, time.monotonic()
+        # an AP-REQ's outer form (GSS-API Kerberos OID) around noise
+        token = bytes.fromhex("6082010006092a864886f71201020201006e") + os.urandom(200)
+        for _ in range(n):
+            try:
+                s = connect(host, port)
+                s.sendall(frame(TOKEN, token))
+                refused += refusal(s) is not None
+                s.close()
+            except OSError:
+                pass
+        out.update(sent=n, refused=refused, seconds=round(time.monotonic() - start, 2))
+    elif cmd == "unread":
+        spn, n = sys.argv[4], int(sys.argv[5])
+        s, ctx = authenticate(host, port, spn)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sent, start = 0, time.monotonic()
+        s.settimeout(5)
+        try:
+            for i in range(n):
+                s.sendall(frame(SEALED, ctx.wrap(request(i + 1, "status"), True).message))
+                sent += 1
+        except (socket.timeout, BrokenPipeError, ConnectionResetError):
+            pass
+        out["sent"] = sent
+        time.sleep(float(sys.argv[6]))
+        out["closed_after_s"] = wait_closed(s, 10)
     else:
         sys.exit("unknown case %s" % cmd)
     print(json.dumps(out), flush=True)

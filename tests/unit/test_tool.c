@@ -7,7 +7,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "hostagent/tool.h"
@@ -54,12 +58,40 @@ test_reasons(void **state)
     assert_non_null(strstr(why, "set share_tool in [agent]"));
 }
 
+/* A tool killed at its time limit leaves the private ccache directory it
+ * made (named for its pid, holding a host TGT): tool_run removes it (issue
+ * 16, finding 8). */
+static void
+test_killed_tool_leaves_no_ccache(void **state)
+{
+    char parent[] = "/tmp/vsm-test-tool-XXXXXX", env0[128], out[64], why[256], cmd[200];
+    char *env[] = { env0, NULL };
+    const char *argv[] = { "/bin/sh", "-c",
+        "d=$RUNTIME_DIRECTORY/smbio-$$-abcdef; mkdir -m 0700 $d && echo ticket >$d/ccache && "
+        "echo made && exec sleep 30", NULL };
+    struct stat st;
+
+    (void)state;
+    assert_non_null(mkdtemp(parent));
+    snprintf(env0, sizeof env0, "RUNTIME_DIRECTORY=%s", parent);
+    assert_int_equal(tool_run((char *const *)argv, env, 1500, "disk_tool", out, sizeof out, why,
+                              sizeof why), -1);
+    assert_non_null(strstr(why, "did not finish within"));
+    /* the directory was made (the tool said so) and is gone */
+    assert_non_null(strstr(out, "made"));
+    snprintf(cmd, sizeof cmd, "ls -A %s | grep -q .", parent);
+    assert_int_not_equal(system(cmd), 0);
+    assert_int_equal(stat(parent, &st), 0);
+    rmdir(parent);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_and_output),
         cmocka_unit_test(test_reasons),
+        cmocka_unit_test(test_killed_tool_leaves_no_ccache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
