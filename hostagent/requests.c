@@ -309,11 +309,13 @@ do_check_destination(struct request_ctx *r)
     }
     char folder[1300];
     bool placed = placement_check(&vm, r->vm, c->shares, c->nshares, folder, sizeof folder, &err);
+    /* the destination's own placement check: it trusts no source's */
     if (placed)
-        report_add(rep, "placement", true, VS_OK, "every disk of %s lies in its folder %s/",
-                   vm.name, folder);
+        report_add(rep, "destination placement", true, VS_OK, "%s: every disk of %s lies in its "
+                   "folder %s/", r->agent->host, vm.name, folder);
     else
-        report_add(rep, "placement", false, err.code, "%s", err.message);
+        report_add(rep, "destination placement", false, err.code, "%s: %s", r->agent->host,
+                   err.message);
     if (c->incoming)
         report_add(rep, "incoming", true, VS_OK, "%s accepts incoming migrations", r->agent->host);
     else
