@@ -32,6 +32,10 @@ struct krb_context {
     gss_cred_id_t own;                 /* initiating with the caller's own ticket */
     gss_cred_id_t host;                /* initiating as the host: the acceptor's, borrowed */
     struct krb_acceptor *host_acceptor;
+    /* accepting: fill peer once complete (accept.c; a pointer, so that an
+     * initiator-only program does not link the PAC decoder) */
+    bool (*learn_peer)(struct krb_context *ctx, gss_name_t src, OM_uint32 ret_flags,
+                       struct vs_error *err);
 };
 
 char *krb_name_text(gss_name_t name);

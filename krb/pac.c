@@ -72,25 +72,6 @@ push_rid(struct krb_pac_info *out, const struct dom_sid *domain, uint32_t rid)
     return push_sid(out, text);
 }
 
-void
-krb_pac_info_free(struct krb_pac_info *info)
-{
-    if (info == NULL)
-        return;
-    krb_strv_free(info->group_sids, info->ngroups);
-    free(info->logon_domain);
-    free(info->account_name);
-    memset(info, 0, sizeof *info);
-}
-
-void
-krb_strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; v != NULL && i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 bool
 krb_pac_has_group(const struct krb_pac_info *info, const char *sid)
 {
