@@ -211,6 +211,60 @@ for am in walk(('Makefile.am',)):
         project_programs.update(m.group(1).replace('\\', ' ').split())
 
 
+def strip_strings_and_comments(src):
+    """Quoted strings (each becomes the word Q) and comments (dropped), as the
+    shell reads them: a quote inside the other kind of quote, an escaped
+    quote and a '#' inside a word are not what they seem, and a command
+    substitution $( ) inside double quotes holds commands again."""
+    n = len(src)
+
+    def code(i, closing):
+        """Shell code from i to the ')' that closes it (closing) or the end."""
+        out, depth = [], 0
+        while i < n:
+            c = src[i]
+            if c == '\\':
+                out.append(src[i:i + 2])
+                i += 2
+            elif c == "'":
+                j = src.find("'", i + 1)
+                i = n if j < 0 else j + 1
+                out.append(' Q ')
+            elif c == '"':
+                text, i = dquoted(i + 1)
+                out.append(' Q ' + text + ' Q ')   # what follows is still arguments
+            elif c == '#' and (i == 0 or src[i - 1] in ' \t\n;('):
+                j = src.find('\n', i)
+                i = n if j < 0 else j
+            elif c == '(':
+                depth += 1
+                out.append(c)
+                i += 1
+            elif c == ')' and closing and depth == 0:
+                return ''.join(out), i + 1
+            else:
+                depth -= c == ')'
+                out.append(c)
+                i += 1
+        return ''.join(out), i
+
+    def dquoted(i):
+        """A double-quoted string from i (after its quote): the commands of its
+        substitutions, and the index after its closing quote."""
+        subs = []
+        while i < n and src[i] != '"':
+            if src[i] == '\\':
+                i += 2
+            elif src.startswith('$(', i) and not src.startswith('$((', i):
+                text, i = code(i + 2, True)
+                subs.append(' ; ' + text + ' ; ')
+            else:
+                i += 1
+        return ''.join(subs), i + 1
+
+    return code(0, False)[0]
+
+
 def shell_commands(path):
     src = open(path, errors='replace').read()
     functions = set(re.findall(r'^\s*(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\)', src, re.M))
@@ -222,16 +276,12 @@ def shell_commands(path):
             runners.add(name)
     # here-documents are data, not commands
     src = re.sub(r"<<-?\s*'?(\w+)'?[^\n]*\n.*?\n\s*\1\n", '\n', src, flags=re.S)
-    # strings are data: keep a placeholder so that a quoted command word is not taken
-    # for the next one
-    src = re.sub(r"'[^'\n]*'", ' Q ', src)
-    src = re.sub(r'"(?:[^"\\]|\\.)*"', ' Q ', src, flags=re.S)
+    src = strip_strings_and_comments(src)
     # arrays and case patterns are data too
     src = re.sub(r'=\((?:[^()]|\n)*\)', '=Q', src)
     src = re.sub(r'^\s*[^\s()]+(?:\s*\|\s*[^\s()]+)*\)', ' ', src, flags=re.M)
     found = []
     for line in src.splitlines():
-        line = re.sub(r'(^|\s)#.*', '', line)
         # split into simple commands at operators and command substitutions
         for seg in re.split(r'\|\||&&|[|;&(){}`]|\$\(|\bthen\b|\bdo\b|\belse\b', line):
             words = seg.split()
