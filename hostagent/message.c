@@ -40,6 +40,12 @@ static const struct {
     [VSM_TAG_VCPUS] = { "vcpus", U64, 8, RECORD },
 };
 
+bool
+vsm_tag_is_number(enum vsm_tag tag)
+{
+    return tag > 0 && tag < VSM__TAG_END && tags[tag].type == U64;
+}
+
 const char *
 vsm_tag_name(enum vsm_tag tag)
 {

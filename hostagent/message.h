@@ -120,5 +120,7 @@ bool vsm_record_text(const struct vsm_record *r, enum vsm_tag tag, char *buf, si
 bool vsm_record_u64(const struct vsm_record *r, enum vsm_tag tag, uint64_t *value);
 
 const char *vsm_tag_name(enum vsm_tag tag);
+/* Is tag a u64 field (else text)? */
+bool vsm_tag_is_number(enum vsm_tag tag);
 
 #endif

@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vsm_message_begin(&w, m.kind, m.id);
     for (size_t i = 0; i < m.n; i++) {
         const struct vsm_field *f = &m.fields[i];
-        if (f->tag == VSM_TAG_RESULT || f->tag == VSM_TAG_PROGRESS) {
+        if (vsm_tag_is_number(f->tag)) {
             vsm_message_add_u64(&w, f->tag, f->number);
         } else {
             /* text has no NUL (refused as a control character) */

@@ -45,11 +45,15 @@ timeout 120 "$lab" exec hostb -- env SMBIO_RECONNECT_MS=20000 "$smbioprobe" "FIL
 expiry_pid=$!
 
 # --- keytab= credentials, renewed --------------------------------------------
-ls -d /tmp/smbio-* >"$work/ccdirs-before" 2>/dev/null
+# private ccache directories go to /run/vsmigrate when it exists (hosta's is
+# $dir/run/vsmigrate seen from here), else /tmp
+ccdirs() { ls -d "$("$lab" path hosta dir)"/run/vsmigrate/smbio-* /tmp/smbio-* 2>/dev/null | sort; }
+ccdirs >"$work/ccdirs-before"
 t0=$(now)
 export_ok "hosta's export starts active with keytab= and principal= (tickets of 6 min)" hosta active \
     keytab="$("$lab" path hosta keytab)" principal='hosta$@LAB.TEST' ticket-lifetime=6m
-ccdir=$(comm -13 "$work/ccdirs-before" <(ls -d /tmp/smbio-* 2>/dev/null) | head -n 1)
+ccdir=$(comm -13 "$work/ccdirs-before" <(ccdirs) | head -n 1)
+tap_diag "the export's ccache directory: $ccdir"
 tap_check "its tickets are in a new private directory" test -n "$ccdir" -a -f "$ccdir/ccache"
 tap_check "... of mode 0700, the ccache 0600" test "$(stat -c %a "$ccdir")/$(stat -c %a "$ccdir/ccache")" = 700/600
 st=$(status_of hosta)

@@ -36,7 +36,7 @@ tap_check "... and in the same report: hostc has no network 'lan'" \
     bash -c "[ '$(check_of "$r" "network lan")' = fail ] && printf '%s' \"\$1\" | grep -q \"hostc.lab.test has no libvirt network 'lan'\"" _ "$(reason_of "$r" "network lan")"
 tap_check "... while hostc's other checks ran (cpu passes)" test "$(check_of "$r" cpu)" = pass
 out=$(vsm ws check "$vm" --from hosta --to hostc 2>&1)
-tap_check "the human report has one line per check and a summary" json_has "$(jq -n --arg o "$out" '$o')" . "$vm: 2 of 13 checks failed: delegation, network lan"
+tap_check "the human report has one line per check and a summary" json_has "$(jq -n --arg o "$out" '$o')" . "$vm: 2 of 15 checks failed: delegation, network lan"
 
 # ---- refusals -----------------------------------------------------------------------------
 "$lab" kinit ws mallory
