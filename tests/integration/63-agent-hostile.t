@@ -158,10 +158,12 @@ kill "$stall" 2>/dev/null; wait "$stall" 2>/dev/null
 "$lab" agent stop hosta; "$lab" agent defaults hosta; "$lab" agent start hosta
 
 # ---- 6. concurrent checks, and the per-user limit ----------------------------------------
+# one shell on ws runs the 15 at once (15 'lab exec' set-ups at once race in the lab tool)
+timeout 300 "$lab" exec ws -- bash -c '
 for i in $(seq 1 15); do
-    (vsm ws check "$vm" --from hosta --to hostb --json >"$work/c$i.json" 2>"$work/c$i.err"; echo $? >"$work/c$i.rc") &
+    ("$1" check "$2" --from hosta --to hostb --json >"$3/c$i.json" 2>"$3/c$i.err"; echo $? >"$3/c$i.rc") &
 done
-wait
+wait' _ "$cli" "$vm" "$work"
 bad=0
 for i in $(seq 1 15); do
     if [ "$(cat "$work/c$i.rc")" != 0 ]; then

@@ -101,7 +101,10 @@ vm_start() {
         die "$vm_name already runs on $(vm_where "$vm_name" | tr '\n' ' ')"
     fi
     if [ "$vm_fresh" -eq 1 ] && [ -d "$(vm_share_dir "$vm_name")" ]; then
+        # vm_destroy parses its own arguments: keep ours
+        local name=$vm_name node=$vm_node mem=$vm_mem disk=$vm_disk
         vm_destroy "$vm_name"
+        vm_name=$name vm_node=$node vm_mem=$mem vm_disk=$disk
         enter ws smbclient --use-kerberos=required "//fs.$LAB_DNS/vms" -c "deltree $vm_name" >/dev/null 2>&1 ||
             die "removing $vm_name's old disk from the share failed"
     fi
