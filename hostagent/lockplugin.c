@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* hostagent/lockplugin.c: vsmigrate's libvirt lock-manager plugin.
+ *
+ * libvirtd loads it with lock_manager = "vsmigrate" in qemu.conf, from
+ * <libdir>/libvirt/lock-driver/vsmigrate.so, and calls its Acquire before
+ * every `cont` of a domain: at start, at resume, and on the destination of a
+ * migration inside Finish, while the source still runs. That is the one
+ * place where a refusal stops a VM from running without losing it: a failed
+ * Acquire fails the start, or fails the migration, which libvirt then rolls
+ * back to the source (shared/lab-notes.md, Probe D).
+ *
+ * A vsmigrate disk carries a lease in the domain definition:
+ *
+ *   <lease><lockspace>vsmigrate</lockspace><key>vda</key>
+ *          <target path='/run/vsmigrate/disks/web01-vda.ctl'/></lease>
+ *
+ * whose path is the disk export's control socket. Acquire asks each export
+ * to promote: to open the disk on the file server read-write with
+ * DENY_WRITE. The file server refuses while any other host holds the disk's
+ * writer handle, so whoever drives libvirt (vsmigrate, virsh start, virsh
+ * migrate), two hosts never write one disk: a start on a second host, or a
+ * migration whose source still writes, fails here. Domains without such
+ * leases are not vsmigrate's: Acquire does nothing for them.
+ *
+ * libvirt bounds nothing (a slow Acquire is the VM's downtime, with the
+ * domain locked), so every exchange is bounded here. Release is a hint only:
+ * libvirt does not call it at destroy or at a migration's kill of the
+ * source; a writer that went away is found by the file server.
+ *
+ * libvirt's plugin ABI (src/locking/lock_driver.h, version 1.x) is not
+ * installed by Debian: it is declared below, and Init checks the version
+ * libvirtd asks for. Only virLockDriverImpl is exported (lockplugin.syms).
+ * The plugin talks to nothing but the local exports' control sockets. */
+#include <config.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/json.h"
+
+/* ---- libvirt's lock driver ABI, version 1 ------------------------------------------ */
+
+#define LOCK_ABI_MAJOR 1
+enum { LOCK_OBJECT_DOMAIN = 0 };
+enum { LOCK_RESOURCE_DISK = 0, LOCK_RESOURCE_LEASE = 1 };
+enum { LOCK_ACQUIRE_REGISTER_ONLY = 1, LOCK_ACQUIRE_RESTRICT = 2 };
+enum { PARAM_STRING, PARAM_CSTRING, PARAM_INT, PARAM_LONG, PARAM_UINT, PARAM_ULONG, PARAM_DOUBLE,
+       PARAM_UUID };
+
+struct lock_param {
+    int type;
+    const char *key;
+    union {
+        int i;
+        long long l;
+        unsigned int ui;
+        unsigned long long ul;
+        double d;
+        char *str;
+        const char *cstr;
+        unsigned char uuid[16];
+    } value;
+};
+
+struct lock_driver;
+struct lock_manager {
+    struct lock_driver *driver;
+    void *private_data;
+};
+
+struct lock_driver {
+    unsigned int version;
+    unsigned int flags;
+    int (*init)(unsigned int version, const char *config_file, unsigned int flags);
+    int (*deinit)(void);
+    int (*new_manager)(struct lock_manager *man, unsigned int type, size_t nparams,
+                       struct lock_param *params, unsigned int flags);
+    void (*free_manager)(struct lock_manager *man);
+    int (*add_resource)(struct lock_manager *man, unsigned int type, const char *name,
+                        size_t nparams, struct lock_param *params, unsigned int flags);
+    int (*acquire)(struct lock_manager *man, const char *state, unsigned int flags, int action,
+                   int *fd);
+    int (*release)(struct lock_manager *man, char **state, unsigned int flags);
+    int (*inquire)(struct lock_manager *man, char **state, unsigned int flags);
+};
+
+/* ---- this plugin ---------------------------------------------------------------------- */
+
+#define LEASES_MAX 64
+#define LOCKSPACE "vsmigrate"
+#define EXCHANGE_TIMEOUT_MS 30000   /* a promote opens the disk on the file server */
+
+struct lease {
+    char key[64];          /* the disk's target: vda */
+    char control[108];     /* the export's control socket */
+};
+
+struct vm {
+    char name[256];
+    struct lease leases[LEASES_MAX];
+    size_t nleases;
+};
+
+/* libvirtd's stderr (its journal), or the domain's log in the child that
+ * becomes QEMU (where libvirt calls New and AddResource first), and syslog:
+ * libvirt itself says only "resume operation failed" when a plugin refuses,
+ * so the reason must be said here. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+say(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "vsmigrate lock: %s\n", line);
+    syslog(LOG_DAEMON | LOG_WARNING, "vsmigrate lock: %s", line);
+}
+
+static const char *
+param_text(const struct lock_param *p)
+{
+    if (p->type == PARAM_STRING)
+        return p->value.str;
+    if (p->type == PARAM_CSTRING)
+        return p->value.cstr;
+    return NULL;
+}
+
+static const char *
+find_text(size_t n, const struct lock_param *params, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (params[i].key && strcmp(params[i].key, key) == 0)
+            return param_text(&params[i]);
+    return NULL;
+}
+
+static int
+plugin_init(unsigned int version, const char *config_file, unsigned int flags)
+{
+    (void)config_file;
+    (void)flags;
+    if (version / 1000000 != LOCK_ABI_MAJOR) {
+        say("libvirtd asks for lock driver ABI %u.%u.%u; this plugin implements %d.x: build "
+            "vsmigrate against this libvirt", version / 1000000, version / 1000 % 1000,
+            version % 1000, LOCK_ABI_MAJOR);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+plugin_deinit(void)
+{
+    return 0;
+}
+
+static int
+plugin_new(struct lock_manager *man, unsigned int type, size_t nparams, struct lock_param *params,
+           unsigned int flags)
+{
+    struct vm *vm;
+    const char *name = find_text(nparams, params, "name");
+
+    (void)flags;
+    if (type != LOCK_OBJECT_DOMAIN) {
+        say("asked to manage an object of type %u, not a domain", type);
+        return -1;
+    }
+    vm = calloc(1, sizeof *vm);
+    if (vm == NULL)
+        return -1;
+    snprintf(vm->name, sizeof vm->name, "%s", name ? name : "(unnamed)");
+    man->private_data = vm;
+    return 0;
+}
+
+static void
+plugin_free(struct lock_manager *man)
+{
+    free(man->private_data);
+    man->private_data = NULL;
+}
+
+static int
+plugin_add_resource(struct lock_manager *man, unsigned int type, const char *name, size_t nparams,
+                    struct lock_param *params, unsigned int flags)
+{
+    struct vm *vm = man->private_data;
+    const char *lockspace, *path;
+
+    (void)flags;
+    if (type != LOCK_RESOURCE_LEASE)
+        return 0;   /* disks: file disks are not vsmigrate's, network disks never come */
+    lockspace = find_text(nparams, params, "lockspace");
+    path = find_text(nparams, params, "path");
+    if (lockspace == NULL || strcmp(lockspace, LOCKSPACE) != 0) {
+        say("%s: the lease '%s' is in the lockspace '%s', which the vsmigrate lock manager does "
+            "not serve: use <lockspace>" LOCKSPACE "</lockspace>, or another lock_manager",
+            vm->name, name ? name : "?", lockspace ? lockspace : "(none)");
+        return -1;
+    }
+    if (path == NULL || path[0] != '/' || strlen(path) >= sizeof vm->leases[0].control ||
+        name == NULL || strlen(name) >= sizeof vm->leases[0].key) {
+        say("%s: the lease '%s' needs <target path='...'/> naming its disk export's control "
+            "socket (an absolute path of at most %zu bytes)", vm->name, name ? name : "?",
+            sizeof vm->leases[0].control - 1);
+        return -1;
+    }
+    if (vm->nleases == LEASES_MAX) {
+        say("%s: more than %d vsmigrate leases", vm->name, LEASES_MAX);
+        return -1;
+    }
+    struct lease *l = &vm->leases[vm->nleases++];
+    snprintf(l->key, sizeof l->key, "%s", name);
+    snprintf(l->control, sizeof l->control, "%s", path);
+    return 0;
+}
+
+static long long
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One command to an export's control socket, one JSON line back, all within
+ * EXCHANGE_TIMEOUT_MS. true when the export answers "ok":true; else why. */
+static bool
+export_command(const char *control, const char *command, char *why, size_t whylen)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    char reply[4096], ok[8] = "";
+    size_t used = 0;
+    long long deadline = now_ms() + EXCHANGE_TIMEOUT_MS;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", control);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+        snprintf(why, whylen, "cannot reach the disk export at %s: %s (is the export running? "
+                 "it is started with the VM)", control, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    char line[32];
+    int n = snprintf(line, sizeof line, "%s\n", command);
+    if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
+        snprintf(why, whylen, "cannot talk to the disk export at %s: %s", control, strerror(errno));
+        close(fd);
+        return false;
+    }
+    while (used < sizeof reply - 1 && memchr(reply, '\n', used) == NULL) {
+        long long left = deadline - now_ms();
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+            snprintf(why, whylen, "the disk export at %s did not answer '%s' within %d s (is the "
+                     "file server reachable?)", control, command, EXCHANGE_TIMEOUT_MS / 1000);
+            close(fd);
+            return false;
+        }
+        ssize_t got = read(fd, reply + used, sizeof reply - 1 - used);
+        if (got <= 0)
+            break;
+        used += (size_t)got;
+    }
+    close(fd);
+    reply[used] = '\0';
+    if (json_field(reply, "ok", ok, sizeof ok) && strcmp(ok, "true") == 0)
+        return true;
+    if (json_field(reply, "error", why, whylen) == NULL)
+        snprintf(why, whylen, "the disk export at %s gave no answer to '%s'", control, command);
+    return false;
+}
+
+static int
+plugin_acquire(struct lock_manager *man, const char *state, unsigned int flags, int action, int *fd)
+{
+    struct vm *vm = man->private_data;
+    char why[1024];
+
+    (void)state;
+    (void)action;
+    (void)fd;
+    /* the forked child that becomes QEMU only registers (no I/O there) */
+    if (flags & LOCK_ACQUIRE_REGISTER_ONLY)
+        return 0;
+    for (size_t i = 0; i < vm->nleases; i++) {
+        if (!export_command(vm->leases[i].control, "promote", why, sizeof why)) {
+            say("%s may not run here: disk %s cannot take its writer handle: %s", vm->name,
+                vm->leases[i].key, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+plugin_release(struct lock_manager *man, char **state, unsigned int flags)
+{
+    (void)man;
+    (void)flags;
+    if (state)
+        *state = NULL;
+    return 0;
+}
+
+static int
+plugin_inquire(struct lock_manager *man, char **state, unsigned int flags)
+{
+    (void)man;
+    (void)flags;
+    if (state)
+        *state = NULL;
+    return 0;
+}
+
+/* The one symbol libvirtd looks up. */
+struct lock_driver virLockDriverImpl;
+struct lock_driver virLockDriverImpl = {
+    .version = LOCK_ABI_MAJOR * 1000000,
+    .flags = 0,
+    .init = plugin_init,
+    .deinit = plugin_deinit,
+    .new_manager = plugin_new,
+    .free_manager = plugin_free,
+    .add_resource = plugin_add_resource,
+    .acquire = plugin_acquire,
+    .release = plugin_release,
+    .inquire = plugin_inquire,
+};
