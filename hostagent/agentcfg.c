@@ -46,6 +46,9 @@ const struct cfg_key agent_config_schema[] = {
     { "migration", "allowed_subnets", CFG_CIDRS, 0, 0, NULL, NULL, 0 },
     { "migration", "confidentiality", CFG_BOOL, 0, 0, NULL, "yes", 0 },
     { "storage", "shares", CFG_NAMES, 0, 16, NULL, NULL, 0 },
+    { "storage", "nbdkit", CFG_STRING, 0, 0, NULL, "/usr/bin/nbdkit", 0 },
+    { "storage", "export_plugin", CFG_STRING, 0, 0, NULL, "smbio", 0 },
+    { "storage", "export_threads", CFG_INT, 1, 64, NULL, "4", 0 },
     { "limits", "handshake_timeout", CFG_DURATION, 100, 5 * 60 * MIN_MS, NULL, "10s", 0 },
     { "limits", "idle_timeout", CFG_DURATION, MIN_MS, DAY_MS, NULL, "5m", 0 },
     { "limits", "request_timeout", CFG_DURATION, MIN_MS, DAY_MS, NULL, "2m", 0 },
@@ -213,6 +216,9 @@ from_cfg(struct cfg *cfg, const char *name, struct cfg_diag *diag)
     c->allowed_subnets = cfg_cidrs(cfg, "migration", "allowed_subnets", &c->nallowed_subnets);
     c->confidentiality = cfg_bool(cfg, "migration", "confidentiality");
     c->shares = cfg_names(cfg, "storage", "shares", &c->nshares);
+    c->nbdkit = cfg_string(cfg, "storage", "nbdkit");
+    c->export_plugin = cfg_string(cfg, "storage", "export_plugin");
+    c->export_threads = (int)cfg_int(cfg, "storage", "export_threads");
     c->handshake_timeout_ms = cfg_duration_ms(cfg, "limits", "handshake_timeout");
     c->idle_timeout_ms = cfg_duration_ms(cfg, "limits", "idle_timeout");
     c->request_timeout_ms = cfg_duration_ms(cfg, "limits", "request_timeout");

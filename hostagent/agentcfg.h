@@ -70,6 +70,9 @@ struct agent_config {
     /* [storage] */
     char *const *shares;         /* //SERVER/SHARE: where this host's VM disks may be */
     size_t nshares;
+    const char *nbdkit;          /* the program that serves a disk export */
+    const char *export_plugin;   /* nbdkit's plugin: smbio (a name, or a path to the .so) */
+    int export_threads;          /* nbdkit --threads */
 
     /* [limits] */
     long long handshake_timeout_ms;

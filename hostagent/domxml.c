@@ -205,7 +205,24 @@ domxml_parse(const char *xml, size_t len, struct domxml_info *out, struct vs_err
                 continue;   /* cdrom, floppy, lun */
             copy_prop(child(n, "target"), "dev", out->disks[out->ndisks].target,
                       sizeof out->disks[0].target);
+            xmlNode *src = child(n, "source"), *host = child(src, "host");
+            char protocol[16], transport[16];
+            copy_prop(src, "protocol", protocol, sizeof protocol);
+            copy_prop(host, "transport", transport, sizeof transport);
+            if (strcmp(protocol, "nbd") == 0 && strcmp(transport, "unix") == 0)
+                copy_prop(host, "socket", out->disks[out->ndisks].socket,
+                          sizeof out->disks[0].socket);
             out->ndisks++;
+        } else if (strcmp((const char *)n->name, "lease") == 0 && out->nleases < DOMXML_MAX_ITEMS) {
+            struct domxml_lease *l = &out->leases[out->nleases++];
+            xmlChar *v;
+            if ((v = xmlNodeGetContent(child(n, "lockspace"))) != NULL)
+                snprintf(l->lockspace, sizeof l->lockspace, "%s", (const char *)v);
+            xmlFree(v);
+            if ((v = xmlNodeGetContent(child(n, "key"))) != NULL)
+                snprintf(l->key, sizeof l->key, "%s", (const char *)v);
+            xmlFree(v);
+            copy_prop(child(n, "target"), "path", l->path, sizeof l->path);
         }
     }
     /* the disks' places on the share, from our metadata */

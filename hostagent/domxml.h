@@ -33,6 +33,13 @@ struct domxml_nic {
 struct domxml_disk {
     char target[32];        /* vda */
     char url[1024];         /* smb://..., "" when the metadata does not say */
+    char socket[256];       /* an NBD disk's unix socket, "" for any other source */
+};
+
+struct domxml_lease {       /* <lease>: a lock manager's resource */
+    char lockspace[64];
+    char key[64];
+    char path[256];         /* <target path=...> */
 };
 
 struct domxml_info {
@@ -47,6 +54,8 @@ struct domxml_info {
     size_t nnics;
     struct domxml_disk disks[DOMXML_MAX_ITEMS];
     size_t ndisks;
+    struct domxml_lease leases[DOMXML_MAX_ITEMS];
+    size_t nleases;
 };
 
 /* Parse; false with err for XML that is not a domain definition. The text

@@ -79,8 +79,8 @@ krb_import_principal(const char *principal, gss_name_t *out, struct vs_error *er
 
 /* The machine account in a keytab: the entry "NAME$@REALM" of the realm of
  * spn. The host acts as this account when it delegates. */
-static bool
-find_machine_principal(const char *keytab, const char *spn, char **out, struct vs_error *err)
+bool
+krb_keytab_machine(const char *keytab, const char *spn, char **out, struct vs_error *err)
 {
     krb5_context k = NULL;
     krb5_keytab kt = NULL;
@@ -205,7 +205,7 @@ krb_acceptor_open(const char *keytab, const char *spn, struct krb_acceptor **out
         vs_error_set(err, VS_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (!keytab_has(keytab, spn, err) || !find_machine_principal(keytab, spn, &acc->machine, err))
+    if (!keytab_has(keytab, spn, err) || !krb_keytab_machine(keytab, spn, &acc->machine, err))
         goto fail;
 
     /* The ccache names the machine account, so MIT fetches (and renews) that

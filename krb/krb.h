@@ -102,6 +102,9 @@ void krb_acceptor_close(struct krb_acceptor *acc);
 /* The machine account the acceptor's keytab holds ("HOSTA$@LAB.TEST"):
  * who this host is when it talks to a peer as itself. */
 const char *krb_acceptor_machine(const struct krb_acceptor *acc);
+/* The machine account NAME$@REALM in keytab, REALM that of spn (malloc'd);
+ * false with err naming what to export into the keytab. */
+bool krb_keytab_machine(const char *keytab, const char *spn, char **out, struct vs_error *err);
 
 /* "vsmigrate/<fqdn>@<REALM>" for a host name: a name without a dot gets the
  * default realm's name, lowercased, as its domain; the realm is krb5.conf's

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The lock-manager plugin (hostagent/lockplugin.c) in the lab's libvirtd:
-# before every `cont` it promotes each vsmigrate lease's disk export, so the
-# file server's DENY_WRITE decides who may run a VM, whoever drives libvirt.
-# A VM whose disk hosta writes cannot be started on hostb by plain virsh;
-# once hosta lets go, it can. Domains without leases are not touched (every
-# other lab test runs those with the plugin loaded).
+# vsmigrate's qemu hook and lock-manager plugin in the lab's libvirtd, with
+# plain virsh: the hook starts the disk's smbio export (standby) at prepare
+# and stops it at release; the plugin promotes the export before every
+# `cont`, so the file server's DENY_WRITE decides who may run a VM, whoever
+# drives libvirt. A VM whose disk hosta writes cannot be started on hostb;
+# once hosta's VM is gone (and with it its export), it can. Domains without
+# vsmigrate leases are not touched (every other lab test runs those).
 . "$(dirname "$0")/lab-common.sh"
 tap_require_root_netns
 lab_up_or_bail
@@ -13,9 +14,9 @@ lab_up_or_bail
 guest=$("$top/tests/guest/build") || tap_bail "building the test guest failed"
 
 smbio_disk_on_share 32M
-for h in hosta hostb; do
-    export_on "$h" standby || tap_bail "the standby export did not start on $h"
-done
+# where the hook serves a disk: RUNTIME/disks/<vm>-<target>.sock and .ctl
+sock=/run/vsmigrate/disks/$vm-vda.sock
+ctl=/run/vsmigrate/disks/$vm-vda.ctl
 
 # domain_xml LOCKSPACE: the VM on its export, with a lease on the disk
 domain_xml() {
@@ -31,6 +32,9 @@ domain_xml() {
     <cmdline>console=ttyS0 panic=-1 quiet vsm.mem=64</cmdline>
   </os>
   <features><acpi/><apic/></features>
+  <metadata>
+    <vsm:vm xmlns:vsm='https://vsmigrate.org/xmlns/vm/1'><vsm:disk target='vda' url='$url'/></vsm:vm>
+  </metadata>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
   <on_crash>destroy</on_crash>
@@ -65,10 +69,19 @@ libvirtd_log() { echo "$("$lab" path "$1" log)/libvirtd.log"; }
 
 tap_check "hosta's libvirtd has the plugin in its lock-driver directory" \
     "$lab" exec hosta -- test -f "$(ls -d /usr/lib/*/libvirt/lock-driver | head -1)/vsmigrate.so"
+export_pid() { cat "$("$lab" path "$1" dir)/run/vsmigrate/disks/$vm-vda.pid" 2>/dev/null; }
 out=$("$lab" exec hosta -- virsh create "$work/domain.xml" 2>&1); rc=$?
 tap_diag "$out"
-tap_check "virsh create on hosta: the plugin promotes the export, the VM runs" test "$rc" -eq 0
+tap_check "virsh create on hosta: the hook starts the export, the plugin promotes it, the VM runs" test "$rc" -eq 0
 tap_check "... hosta's export is the writer now" test "$(mode_of hosta)" = active
+pid=$(export_pid hosta)
+tap_check "... the export is nbdkit with the smbio plugin and 4 threads" \
+    bash -c 'tr "\0" " " <"/proc/$1/cmdline" | grep -q "nbdkit .*--threads 4 .*nbdkit-smbio-plugin.so url=$2"' _ "${pid:-0}" "$url"
+libvirtd_sid=$(ps -o sid= -p "$(cat "$("$lab" path hosta dir)/pids/libvirtd")" | tr -d ' ')
+tap_check "... in a session of its own (not libvirtd's $libvirtd_sid), its stdio none of libvirtd's pipes" \
+    bash -c '[ -n "$(ps -o sid= -p "$1")" ] && [ "$(ps -o sid= -p "$1" | tr -d " ")" != "$2" ] &&
+             for fd in 0 1 2; do readlink "/proc/$1/fd/$fd" | grep -qv "^pipe:" || exit 1; done' _ "${pid:-0}" "$libvirtd_sid"
+tap_diag "export $pid: session $(ps -o sid= -p "${pid:-0}"), stdio $(for fd in 0 1 2; do readlink "/proc/${pid:-0}/fd/$fd"; done | tr '\n' ' ')"
 console=$("$lab" path hosta dir)/var/log/libvirt/qemu/$vm-console.log
 for _ in $(seq 1 120); do grep -q 'vsm-workload: running' "$console" 2>/dev/null && break; sleep 0.5; done
 w0=$(writes_of hosta)
@@ -80,7 +93,8 @@ out=$("$lab" exec hostb -- virsh create "$work/domain.xml" 2>&1); rc=$?
 tap_diag "virsh create on hostb: $out"
 tap_check "plain virsh create of the same VM on hostb fails" test "$rc" -ne 0
 tap_check "... hostb runs no such domain" bash -c '! "$1" exec hostb -- virsh -q list --name | grep -qx "$2"' _ "$lab" "$vm"
-tap_check "... hostb's export stayed standby" test "$(mode_of hostb)" = standby
+tap_check "... and hostb's export, started by the hook, is gone with the refused start" \
+    test -z "$(export_pid hostb)" -a ! -S "$("$lab" path hostb dir)$ctl"
 tap_check "... and hostb's libvirtd log says why (the writer handle is held)" \
     grep -q "vsmigrate lock: $vm may not run here: disk vda cannot take its writer handle" "$(libvirtd_log hostb)"
 w0=$(writes_of hosta)
@@ -92,14 +106,26 @@ tap_check "... writing (never two writers)" test "$(writes_of hosta)" -gt "$w0"
 tap_check "suspend and resume on hosta (resume promotes again: a no-op for the writer)" \
     bash -c '"$1" exec hosta -- virsh -q suspend "$2" >/dev/null && "$1" exec hosta -- virsh -q resume "$2" >/dev/null' _ "$lab" "$vm"
 
-# hosta lets go: now hostb may start it
+# hosta's VM goes: its export stops with it (the release hook) and lets the
+# writer handle go; now hostb may start the VM
 "$lab" exec hosta -- virsh -q destroy "$vm" >/dev/null 2>&1
-disk hosta release >/dev/null
+tap_check "virsh destroy on hosta: the hook stopped the export" bash -c '! kill -0 "$1" 2>/dev/null' _ "${pid:-0}"
 out=$("$lab" exec hostb -- virsh create "$work/domain.xml" 2>&1); rc=$?
 tap_diag "$out"
 tap_check "after hosta released the disk, virsh create on hostb succeeds" test "$rc" -eq 0
 tap_check "... and hostb's export is the writer" test "$(mode_of hostb)" = active
 "$lab" exec hostb -- virsh -q destroy "$vm" >/dev/null 2>&1
+
+# a definition that asks the hook to serve a disk elsewhere is refused
+sed "s|$sock|/run/evil.sock|" "$work/domain.xml" >"$work/elsewhere.xml"
+out=$("$lab" exec hosta -- virsh create "$work/elsewhere.xml" 2>&1); rc=$?
+tap_diag "$out"
+tap_check "a definition with the export's socket elsewhere: refused by the hook, saying where it must be" \
+    bash -c '[ "$1" -ne 0 ] && printf "%s" "$2" | grep -q "must be served at /run/vsmigrate/disks/$3-vda.sock"' _ "$rc" "$out" "$vm"
+sed "s|$url|smb://fs.lab.test/vms/web01/web01.raw|" "$work/domain.xml" >"$work/other-folder.xml"
+out=$("$lab" exec hosta -- virsh create "$work/other-folder.xml" 2>&1); rc=$?
+tap_check "a disk in another VM's folder: refused by the hook (placement)" \
+    bash -c '[ "$1" -ne 0 ] && printf "%s" "$2" | grep -q "outside the VM.s own folder"' _ "$rc" "$out"
 
 # a lease of another lock manager's lockspace is refused, with the reason
 out=$("$lab" exec hosta -- virsh create "$work/other.xml" 2>&1); rc=$?

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* vsmigrate-hook: libvirt's qemu hook, which starts and stops a VM's disk
+ * exports.
+ *
+ *   /etc/libvirt/hooks/qemu NAME OPERATION SUB-OPERATION EXTRA  (XML on stdin)
+ *   vsmigrate-hook [-c vsmigrated.conf] NAME OPERATION SUB-OPERATION EXTRA
+ *
+ * On `prepare` (before QEMU opens its disks, at a start and on the
+ * destination of a migration) it starts one smbio export per vsmigrate disk,
+ * in standby: the lock-manager plugin (lockplugin.c) promotes each before
+ * `cont`, so the export only writes once the file server has given this host
+ * the writer handle. On `release` (after QEMU is gone) it stops them; an
+ * export releases the writer handle as it stops. Every other operation, and
+ * every domain without vsmigrate disks, is left alone.
+ *
+ * A vsmigrate disk is an NBD disk over a unix socket with a lease in the
+ * lockspace "vsmigrate" whose key is the disk's target; its place on the
+ * share is in the vsmigrate metadata. Because the hook runs as root with
+ * paths from a definition, nothing in it is taken on trust: the disks must
+ * pass the placement rule (placement.h), and each export's socket and
+ * control socket must be RUNTIME/disks/<vm>-<target>.sock and .ctl.
+ *
+ * libvirt's rules for hooks: a hook must not call libvirt, and a daemon it
+ * starts must not keep the hook's stdout or stderr, or libvirtd waits for
+ * them forever. An export's start-up errors go to RUNTIME/disks/<vm>-<target>.log;
+ * once it runs in the background, nbdkit logs to syslog. Exports are a session
+ * of their own, so restarting vsmigrated or libvirtd leaves them be.
+ * Exit status: 0 done (or nothing to do); 1 refused or failed, with the
+ * reason on stderr, which libvirt shows the admin. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hostagent/agentcfg.h"
+#include "hostagent/domxml.h"
+#include "hostagent/placement.h"
+#include "krb/krb.h"
+
+#define XML_MAX (1024 * 1024)
+#define READY_TIMEOUT_MS 30000
+#define STOP_TIMEOUT_MS 10000
+
+struct export {
+    const struct domxml_disk *disk;
+    char sock[320], ctl[320], pid[320], log[320];   /* RUNTIME/disks/<vm>-<target>.* */
+};
+
+static void
+sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+static char *
+read_stdin(void)
+{
+    char *buf = malloc(XML_MAX + 1);
+    size_t used = 0;
+    ssize_t n;
+
+    if (buf == NULL)
+        return NULL;
+    while (used < XML_MAX && (n = read(STDIN_FILENO, buf + used, XML_MAX - used)) > 0)
+        used += (size_t)n;
+    buf[used] = '\0';
+    return buf;
+}
+
+/* The vsmigrate lease of disk d, or NULL: a disk without one is not ours. */
+static const struct domxml_lease *
+lease_of(const struct domxml_info *vm, const struct domxml_disk *d)
+{
+    for (size_t i = 0; i < vm->nleases; i++)
+        if (strcmp(vm->leases[i].lockspace, "vsmigrate") == 0 &&
+            strcmp(vm->leases[i].key, d->target) == 0)
+            return &vm->leases[i];
+    return NULL;
+}
+
+/* Fill e for disk d, checking that the definition names exactly the paths
+ * this host would: RUNTIME/disks/<vm>-<target>.sock and .ctl. */
+static bool
+export_paths(const struct agent_config *c, const struct domxml_info *vm,
+             const struct domxml_disk *d, const struct domxml_lease *l, struct export *e)
+{
+    char base[300];
+
+    e->disk = d;
+    snprintf(base, sizeof base, "%s/disks/%s-%s", c->runtime_dir, vm->name, d->target);
+    snprintf(e->sock, sizeof e->sock, "%s.sock", base);
+    snprintf(e->ctl, sizeof e->ctl, "%s.ctl", base);
+    snprintf(e->pid, sizeof e->pid, "%s.pid", base);
+    snprintf(e->log, sizeof e->log, "%s.log", base);
+    if (strchr(d->target, '/') || strcmp(d->socket, e->sock) != 0 || strcmp(l->path, e->ctl) != 0) {
+        fprintf(stderr, "vsmigrate-hook: %s: disk %s must be served at %s with its lease's target "
+                "at %s (the definition says %s and %s): vsmigrate starts exports only there\n",
+                vm->name, d->target, e->sock, e->ctl, d->socket[0] ? d->socket : "(no socket)",
+                l->path);
+        return false;
+    }
+    return true;
+}
+
+static bool
+alive(const struct export *e, pid_t *pid)
+{
+    FILE *f = fopen(e->pid, "r");
+    long p = 0;
+
+    if (f == NULL)
+        return false;
+    if (fscanf(f, "%ld", &p) != 1)
+        p = 0;
+    fclose(f);
+    *pid = (pid_t)p;
+    return p > 0 && kill((pid_t)p, 0) == 0;
+}
+
+/* nbdkit, its stdio on the export's log, in a session of its own; it forks
+ * into the background once its socket listens, and writes its pid. */
+static bool
+export_start(const struct agent_config *c, const char *machine, const struct export *e,
+             const char *vm)
+{
+    char url[1100], keytab[600], principal[600], control[400], threads[16];
+    pid_t pid, old;
+    int status;
+
+    if (alive(e, &old))
+        return true;   /* a start after a failed one, or a libvirtd restart: it runs */
+    unlink(e->sock);
+    unlink(e->ctl);
+    unlink(e->pid);
+    snprintf(url, sizeof url, "url=%s", e->disk->url);
+    snprintf(keytab, sizeof keytab, "keytab=%s", c->keytab);
+    snprintf(principal, sizeof principal, "principal=%s", machine);
+    snprintf(control, sizeof control, "control=%s", e->ctl);
+    snprintf(threads, sizeof threads, "%d", c->export_threads);
+    pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "vsmigrate-hook: %s: cannot start the export of %s: fork: %s\n", vm,
+                e->disk->target, strerror(errno));
+        return false;
+    }
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int out = open(e->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (in < 0 || out < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+            dup2(out, STDERR_FILENO) < 0)
+            _exit(126);
+        close_range(3, ~0U, 0);   /* nothing of libvirtd's, nor of the hook's pipes */
+        setsid();
+        execl(c->nbdkit, c->nbdkit, "-P", e->pid, "--unix", e->sock, "--threads", threads,
+              c->export_plugin, url, keytab, principal, "mode=standby", control, (char *)NULL);
+        _exit(127);
+    }
+    /* nbdkit returns once it has forked into the background, ready */
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    for (int waited = 0; waited < READY_TIMEOUT_MS; waited += 50) {
+        struct stat st;
+        if (stat(e->ctl, &st) == 0 && S_ISSOCK(st.st_mode) && alive(e, &old))
+            return true;
+        if (waited > 200 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+            break;
+        sleep_ms(50);
+    }
+    fprintf(stderr, "vsmigrate-hook: %s: the export of disk %s (%s) did not start (%s %d): see "
+            "%s\n", vm, e->disk->target, e->disk->url,
+            WIFEXITED(status) ? "exit status" : "signal",
+            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), e->log);
+    return false;
+}
+
+static void
+export_stop(const struct export *e)
+{
+    pid_t pid;
+
+    if (alive(e, &pid)) {
+        kill(pid, SIGTERM);   /* the export flushes and lets the writer handle go */
+        for (int waited = 0; waited < STOP_TIMEOUT_MS && kill(pid, 0) == 0; waited += 50)
+            sleep_ms(50);
+        if (kill(pid, 0) == 0)
+            kill(pid, SIGKILL);
+    }
+    unlink(e->pid);
+    unlink(e->sock);
+    unlink(e->ctl);
+}
+
+static int
+usage(FILE *f)
+{
+    fprintf(f, "usage: vsmigrate-hook [-c vsmigrated.conf] NAME OPERATION SUB-OPERATION EXTRA\n"
+               "  libvirt's qemu hook (/etc/libvirt/hooks/qemu), the domain's XML on stdin:\n"
+               "  prepare starts the VM's disk exports (standby), release stops them\n"
+               "see vsmigrated(8)\n");
+    return f == stdout ? 0 : 2;
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *config = AGENT_DEFAULT_CONFIG;
+    struct domxml_info *vm;
+    struct vs_error err;
+    struct cfg_diag diag = { 0 };
+    struct agent_config *cfg;
+    struct export exports[DOMXML_MAX_ITEMS];
+    size_t n = 0;
+    char *xml, *spn = NULL, *machine = NULL, host[256], folder[1300];
+    int c, rc = 1;
+
+    while ((c = getopt(argc, argv, "c:h")) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'h': return usage(stdout);
+        default: return usage(stderr);
+        }
+    }
+    if (argc - optind < 3)
+        return usage(stderr);
+    const char *op = argv[optind + 1], *subop = argv[optind + 2];
+    bool starting = strcmp(op, "prepare") == 0 && strcmp(subop, "begin") == 0;
+    bool stopping = strcmp(op, "release") == 0 && strcmp(subop, "end") == 0;
+    if (!starting && !stopping)
+        return 0;
+    signal(SIGPIPE, SIG_IGN);
+    xml = read_stdin();
+    vm = calloc(1, sizeof *vm);
+    if (xml == NULL || vm == NULL) {
+        fprintf(stderr, "vsmigrate-hook: out of memory\n");
+        return 1;
+    }
+    if (!domxml_parse(xml, strlen(xml), vm, &err)) {
+        /* not a definition we can read: it runs without exports from here,
+         * and if it has vsmigrate disks the lock plugin refuses it (it finds
+         * no export to promote), so refusing here would only stop VMs that
+         * are not vsmigrate's */
+        fprintf(stderr, "vsmigrate-hook: %s: %s (no disk export started)\n", argv[optind],
+                err.message);
+        rc = 0;
+        goto out;
+    }
+    for (size_t i = 0; i < vm->ndisks; i++)
+        if (lease_of(vm, &vm->disks[i]))
+            n++;
+    if (n == 0) {
+        rc = 0;   /* not a vsmigrate VM */
+        goto out;
+    }
+    cfg = agent_config_load(config, &diag);
+    if (cfg == NULL) {
+        fprintf(stderr, "vsmigrate-hook: %s: %s (fix %s; vsmigrated --check-config -c %s)\n",
+                vm->name, diag.n ? diag.lines[0] : "the configuration does not load", config, config);
+        cfg_diag_free(&diag);
+        goto out;
+    }
+    cfg_diag_free(&diag);
+    n = 0;
+    for (size_t i = 0; i < vm->ndisks; i++) {
+        const struct domxml_lease *l = lease_of(vm, &vm->disks[i]);
+        if (l && !export_paths(cfg, vm, &vm->disks[i], l, &exports[n++]))
+            goto out_cfg;
+    }
+    if (stopping) {
+        for (size_t i = 0; i < n; i++)
+            export_stop(&exports[i]);
+        rc = 0;
+        goto out_cfg;
+    }
+    if (!placement_check(vm, NULL, cfg->shares, cfg->nshares, folder, sizeof folder, &err)) {
+        fprintf(stderr, "vsmigrate-hook: %s may not start here: %s\n", vm->name, err.message);
+        goto out_cfg;
+    }
+    if (cfg->spn)
+        spn = strdup(cfg->spn);
+    else if (gethostname(host, sizeof host) != 0 ||
+             !krb_service_principal_for("vsmigrate", host, &spn, &err)) {
+        fprintf(stderr, "vsmigrate-hook: %s: %s (set spn in [auth] of %s)\n", vm->name,
+                err.message, config);
+        goto out_cfg;
+    }
+    if (spn == NULL || !krb_keytab_machine(cfg->keytab, spn, &machine, &err)) {
+        fprintf(stderr, "vsmigrate-hook: %s: %s\n", vm->name, spn ? err.message : "out of memory");
+        goto out_cfg;
+    }
+    char disks[400];
+    snprintf(disks, sizeof disks, "%s/disks", cfg->runtime_dir);
+    mkdir(cfg->runtime_dir, 0755);
+    mkdir(disks, 0755);
+    rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (!export_start(cfg, machine, &exports[i], vm->name))
+            rc = 1;
+    if (rc != 0)   /* all or none */
+        for (size_t i = 0; i < n; i++)
+            export_stop(&exports[i]);
+out_cfg:
+    agent_config_free(cfg);
+out:
+    free(machine);
+    free(spn);
+    domxml_free(vm);
+    free(vm);
+    free(xml);
+    return rc;
+}
