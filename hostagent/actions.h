@@ -15,6 +15,7 @@
  * S4U2Proxy) and ROLE_PEER_HOST (a peer host as itself).
  * cli: CLI_NONE (asked only between hosts), CLI_HOST (sent to --host, or the
  * local daemon), CLI_VM_MOVE (VM --from A --to B, sent to A), CLI_JOB (JOB,
+ * sent to --host), CLI_VM_ON (VM --on HOST, sent to HOST), CLI_VM_HOST (VM,
  * sent to --host). */
 #ifndef VSM_HOSTAGENT_ACTIONS_H
 #define VSM_HOSTAGENT_ACTIONS_H
@@ -32,6 +33,10 @@
     X(CHECK, "check", ROLE_ADMIN, CLI_VM_MOVE, do_check,                                        \
       "would VM move from A to B? one line per check")                                          \
     X(MOVE, "move", ROLE_ADMIN, CLI_VM_MOVE, do_move, "live-migrate VM from A to B")            \
+    X(START, "start", ROLE_ADMIN, CLI_VM_ON, do_start,                                          \
+      "register VM from its folder on the share and start it on HOST")                         \
+    X(STOP, "stop", ROLE_ADMIN, CLI_VM_HOST, do_stop,                                           \
+      "turn VM off (its disk exports stop and let the writer go)")                              \
     X(CANCEL, "cancel", ROLE_ADMIN, CLI_JOB, do_cancel, "cancel a running move")                \
     X(NETWORKS, "networks", ROLE_ADMIN | ROLE_PEER_FOR_ADMIN | ROLE_PEER_HOST, CLI_HOST,         \
       do_networks, "the host's active libvirt networks")                                       \
@@ -47,7 +52,7 @@ enum vsm_action {
 };
 
 enum { ROLE_ADMIN = 1, ROLE_PEER_FOR_ADMIN = 2, ROLE_PEER_HOST = 4 };
-enum vsm_action_cli { CLI_NONE, CLI_HOST, CLI_VM_MOVE, CLI_JOB };
+enum vsm_action_cli { CLI_NONE, CLI_HOST, CLI_VM_MOVE, CLI_JOB, CLI_VM_ON, CLI_VM_HOST };
 
 struct vsm_action_info {
     const char *name;

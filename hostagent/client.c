@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hostagent/client.h"
 
-bool
-agent_open(struct wire *w, const struct agent_target *t, struct krb_context *proxy,
-           struct krb_acceptor *as_host, enum agent_open_stage *stage, struct vs_error *err)
+static bool
+open_once(struct wire *w, const struct agent_target *t, struct krb_context *proxy,
+          struct krb_acceptor *as_host, enum agent_open_stage *stage, struct vs_error *err)
 {
     struct krb_context *ctx = NULL;
     char *spn = NULL;
@@ -48,6 +49,27 @@ agent_open(struct wire *w, const struct agent_target *t, struct krb_context *pro
     }
     *stage = AGENT_STAGE_NONE;
     return true;
+}
+
+/* A server under a burst of new connections makes room by closing the
+ * oldest unfinished handshakes from one address (vsmigrated's limits), with
+ * no word: a handshake closed that way is tried again, a few times, after a
+ * short random pause. A refusal (an ERROR frame) is final. */
+#define OPEN_ATTEMPTS 4
+
+bool
+agent_open(struct wire *w, const struct agent_target *t, struct krb_context *proxy,
+           struct krb_acceptor *as_host, enum agent_open_stage *stage, struct vs_error *err)
+{
+    for (int attempt = 1;; attempt++) {
+        if (open_once(w, t, proxy, as_host, stage, err))
+            return true;
+        if (attempt == OPEN_ATTEMPTS || *stage != AGENT_STAGE_HANDSHAKE ||
+            err->code != VS_ERR_UNAVAILABLE)
+            return false;
+        struct timespec pause = { 0, (100 + rand() % 300) * 1000000L * attempt };
+        nanosleep(&pause, NULL);
+    }
 }
 
 bool

@@ -33,7 +33,9 @@ struct agent_target {
 };
 
 /* Exactly one of proxy and as_host may be set; neither: own tickets.
- * On failure *stage says where it failed. */
+ * On failure *stage says where it failed. A handshake the server closes
+ * without a word (it makes room for others under a burst) is tried again a
+ * few times; a refusal is not. */
 bool agent_open(struct wire *w, const struct agent_target *t, struct krb_context *proxy,
                 struct krb_acceptor *as_host, enum agent_open_stage *stage, struct vs_error *err);
 bool agent_open_local(struct wire *w, const char *socket_path, struct vs_error *err);

@@ -289,3 +289,65 @@ virt_networks(const char *uri, char ***names, size_t *n, struct vs_error *err)
     }
     return true;
 }
+
+bool
+virt_define_and_start(const char *uri, const char *name, const char *xml, struct vs_error *err)
+{
+    virConnectPtr c = open_libvirt(uri, err);
+    virDomainPtr d, before;
+    bool ok = false, was_defined = false;
+
+    if (c == NULL)
+        return false;
+    before = virDomainLookupByName(c, name);
+    if (before != NULL) {
+        int active = virDomainIsActive(before);
+        was_defined = virDomainIsPersistent(before) == 1;
+        virDomainFree(before);
+        if (active == 1) {
+            vs_error_set(err, VS_ERR_BUSY, "%s runs here already", name);
+            virConnectClose(c);
+            return false;
+        }
+    }
+    d = virDomainDefineXML(c, xml);
+    if (d == NULL) {
+        vs_error_set(err, VS_ERR_INVALID, "libvirt does not take %s's definition: %s (fix it in "
+                     "the VM's folder on the share)", name, last_error());
+    } else if (virDomainCreate(d) != 0) {
+        vs_error_set(err, VS_ERR_DENIED, "libvirt did not start %s: %s (if another host runs it, "
+                     "stop it there first: its disks' writer handle is held; libvirtd's log says "
+                     "more)", name, last_error());
+        if (!was_defined)
+            virDomainUndefine(d);
+    } else {
+        ok = true;
+    }
+    if (d)
+        virDomainFree(d);
+    virConnectClose(c);
+    return ok;
+}
+
+bool
+virt_turn_off(const char *uri, const char *name, struct vs_error *err)
+{
+    virConnectPtr c = open_libvirt(uri, err);
+    virDomainPtr d;
+    bool ok = false;
+
+    if (c == NULL)
+        return false;
+    d = virDomainLookupByName(c, name);
+    if (d == NULL || virDomainIsActive(d) != 1)
+        vs_error_set(err, VS_ERR_NOTFOUND, "%s does not run here ('vsmigrate list' shows what "
+                     "does)", name);
+    else if (virDomainDestroy(d) != 0)
+        vs_error_set(err, VS_ERR_INTERNAL, "libvirt did not turn %s off: %s", name, last_error());
+    else
+        ok = true;
+    if (d)
+        virDomainFree(d);
+    virConnectClose(c);
+    return ok;
+}

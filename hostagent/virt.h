@@ -41,4 +41,12 @@ bool virt_networks(const char *uri, char ***names, size_t *n, struct vs_error *e
 void virt_check_destination(const char *uri, const char *host, const struct domxml_info *vm,
                             bool reveal_vms, struct report *r);
 
+/* Define xml (the VM named name) persistently and start it. A VM that runs
+ * here already is VS_ERR_BUSY; a start libvirt refuses (the lock plugin: its
+ * disks' writer handle is held elsewhere; the hook: a disk it will not serve)
+ * leaves the definition as it was before. */
+bool virt_define_and_start(const char *uri, const char *name, const char *xml, struct vs_error *err);
+/* Turn name off (its definition stays). VS_ERR_NOTFOUND if it does not run here. */
+bool virt_turn_off(const char *uri, const char *name, struct vs_error *err);
+
 #endif

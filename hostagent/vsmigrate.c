@@ -6,6 +6,8 @@
  *   vsmigrate check VM --from A --to B
  *   vsmigrate move VM --from A --to B
  *   vsmigrate cancel JOB [--host H]
+ *   vsmigrate start VM --on HOST
+ *   vsmigrate stop VM [--host H]
  *   vsmigrate doctor [--peer H]... [--share //FS/SHARE] [--config FILE]
  *
  * With --host/--from the daemon is reached over TCP with the caller's
@@ -26,7 +28,7 @@
 #include "hostagent/report.h"
 
 struct options {
-    const char *command, *arg, *host, *from, *to, *spn, *socket;
+    const char *command, *arg, *host, *from, *to, *on, *spn, *socket;
     const char *config, *share;
     const char *peers[16];
     size_t npeers;
@@ -46,6 +48,8 @@ usage(FILE *f)
             continue;
         snprintf(synopsis, sizeof synopsis, "%s%s", i->name,
                  i->cli == CLI_VM_MOVE ? " VM --from A --to B" :
+                 i->cli == CLI_VM_ON ? " VM --on HOST" :
+                 i->cli == CLI_VM_HOST ? " VM [--host H]" :
                  i->cli == CLI_JOB ? " JOB [--host H]" : " [--host H]");
         fprintf(f, "  %-30s %s\n", synopsis, i->help);
     }
@@ -56,6 +60,7 @@ usage(FILE *f)
         "  --host H, --from A   the host to ask, over TCP with your Kerberos tickets (kinit -f);\n"
         "                       without them, the local daemon's unix socket\n"
         "  --to B               the destination host\n"
+        "  --on H               start: the host to run the VM on\n"
         "  --json               JSON on stdout instead of tables\n"
         "  --port N             the agents' port (default 6600)\n"
         "  --spn P              the host's service principal (default vsmigrate/HOST@REALM)\n"
@@ -254,7 +259,7 @@ static int
 run(const struct options *o, enum vsm_action action)
 {
     const struct vsm_action_info *info = vsm_action_info(action);
-    const char *host = info->cli == CLI_VM_MOVE ? o->from : o->host;
+    const char *host = info->cli == CLI_VM_MOVE ? o->from : info->cli == CLI_VM_ON ? o->on : o->host;
     struct wire w;
     struct vs_writer req;
     struct vsm_message *reply = malloc(sizeof *reply);
@@ -278,6 +283,8 @@ run(const struct options *o, enum vsm_action action)
         vsm_message_add_text(&req, VSM_TAG_TO, o->to);
     } else if (info->cli == CLI_JOB) {
         vsm_message_add_text(&req, VSM_TAG_JOB, o->arg);
+    } else if (info->cli == CLI_VM_ON || info->cli == CLI_VM_HOST) {
+        vsm_message_add_text(&req, VSM_TAG_VM, o->arg);
     }
     if (!agent_call(&w, &req, show_event, (void *)o, reply, &buf, o->timeout_ms, &err)) {
         vs_writer_free(&req);
@@ -300,9 +307,10 @@ run(const struct options *o, enum vsm_action action)
         rc = show_networks(o, reply);
     else {
         if (o->json)
-            json_print_line(stdout, json_pack("{s:b}", "ok", 1));
+            json_print_line(stdout, json_pack("{s:b,s:s?}", "ok", 1, "message",
+                                              message[0] ? message : NULL));
         else
-            printf("%s: done\n", info->name);
+            printf("%s: %s\n", info->name, message[0] ? message : "done");
         rc = VS_EXIT_OK;
     }
     free(buf);
@@ -359,6 +367,7 @@ main(int argc, char **argv)
     static const struct option opts[] = {
         { "host", required_argument, NULL, 'H' }, { "from", required_argument, NULL, 'F' },
         { "to", required_argument, NULL, 'T' }, { "json", no_argument, NULL, 'j' },
+        { "on", required_argument, NULL, 'O' },
         { "port", required_argument, NULL, 'p' }, { "spn", required_argument, NULL, 's' },
         { "socket", required_argument, NULL, 'S' }, { "timeout", required_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
@@ -377,6 +386,7 @@ main(int argc, char **argv)
         case 'H': o.host = optarg; break;
         case 'F': o.from = optarg; break;
         case 'T': o.to = optarg; break;
+        case 'O': o.on = optarg; break;
         case 'j': o.json = true; break;
         case 'p':
             o.port = (int)strtol(optarg, &end, 10);
@@ -441,7 +451,8 @@ main(int argc, char **argv)
                 o.command, known);
         return VS_EXIT_USAGE;
     }
-    if (info->cli == CLI_VM_MOVE || info->cli == CLI_JOB) {
+    if (info->cli == CLI_VM_MOVE || info->cli == CLI_JOB || info->cli == CLI_VM_ON ||
+        info->cli == CLI_VM_HOST) {
         if (optind >= argc) {
             fprintf(stderr, "vsmigrate: %s needs %s\n", o.command,
                     info->cli == CLI_JOB ? "a job id" : "a VM name");
@@ -463,7 +474,14 @@ main(int argc, char **argv)
         return VS_EXIT_USAGE;
     }
     if (info->cli != CLI_VM_MOVE && (o.from || o.to)) {
-        fprintf(stderr, "vsmigrate: %s takes --host, not --from or --to\n", o.command);
+        fprintf(stderr, "vsmigrate: %s takes %s, not --from or --to\n", o.command,
+                info->cli == CLI_VM_ON ? "--on" : "--host");
+        return VS_EXIT_USAGE;
+    }
+    if ((info->cli == CLI_VM_ON) != (o.on != NULL) || (info->cli == CLI_VM_ON && o.host)) {
+        fprintf(stderr, "vsmigrate: %s\n", info->cli == CLI_VM_ON
+                ? "start needs --on HOST, the host to run the VM on (not --host)"
+                : "--on is for start; this command takes --host");
         return VS_EXIT_USAGE;
     }
     return run(&o, action);

@@ -212,7 +212,10 @@ wire_handshake_initiate(struct wire *w, struct krb_context *ctx, void *first, si
             break;
         int rc = wire_recv_frame(w, &f, deadline, err);
         if (rc == 0) {
-            vs_error_set(err, VS_ERR_PROTOCOL, "%s closed the connection during authentication",
+            /* without an ERROR frame: not a refusal, but a server that made
+             * room for others (or went away) */
+            vs_error_set(err, VS_ERR_UNAVAILABLE, "%s closed the connection during "
+                         "authentication without saying why (it may be busy: try again)",
                          w->peer_name);
             return false;
         }

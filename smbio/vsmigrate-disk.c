@@ -7,10 +7,13 @@
  * and, without an export, check that a disk on the share can be opened:
  *
  *   vsmigrate-disk probe URL (--keytab KT --principal P | --ccache CC) [--write] [--json]
+ *   vsmigrate-disk cat URL (--keytab KT --principal P | --ccache CC)
+ *
+ * cat prints a small file (a VM's definition, at most 1 MiB) as it is.
  *
  * Exit status: 0 done; 1 the export refused (another host holds the writer
  * handle, the flush failed, ...) or the probe's open failed; 2 bad usage;
- * 3 the export cannot be reached. */
+ * 3 the export cannot be reached; 4 (cat) no such file. */
 #include <config.h>
 
 #include <errno.h>
@@ -32,16 +35,47 @@ usage(FILE *f)
 {
     fprintf(f, "usage: vsmigrate-disk release|promote|status --control SOCKET [--json]\n"
                "       vsmigrate-disk probe URL (--keytab KT --principal P | --ccache CC) [--write] [--json]\n"
+               "       vsmigrate-disk cat URL (--keytab KT --principal P | --ccache CC)\n"
                "  release   flush, then close the writer handle: the disk goes standby\n"
                "  promote   take the writer handle (fails while another host holds it)\n"
                "  status    mode and counters\n"
                "  probe     open URL on the share (read-only, or read-write with --write), then close it\n"
-               "exit status: 0 done, 1 refused or failed, 2 usage, 3 export unreachable\n");
+               "  cat       print URL, a file of at most 1 MiB (a VM's definition)\n"
+               "exit status: 0 done, 1 refused or failed, 2 usage, 3 export unreachable,\n"
+               "  4 (cat) no such file\n");
 }
 
-/* probe: can these credentials open the file? Nothing is read or written. */
+#define CAT_MAX (1024 * 1024)
+
+/* cat: the file's bytes to stdout, read through an open disk. */
+static bool
+cat_file(struct smbio_disk *d, uint64_t size, struct vs_error *err)
+{
+    char *buf;
+
+    if (size > CAT_MAX) {
+        vs_error_set(err, VS_ERR_INVALID, "the file is %llu bytes; cat prints at most %d (a VM's "
+                     "definition)", (unsigned long long)size, CAT_MAX);
+        return false;
+    }
+    buf = malloc(size ? size : 1);
+    if (buf == NULL) {
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    bool ok = size == 0 || smbio_disk_pread(d, buf, size, 0, err);
+    if (ok && fwrite(buf, 1, size, stdout) != size) {
+        vs_error_set(err, VS_ERR_IO, "cannot write to standard output");
+        ok = false;
+    }
+    free(buf);
+    return ok;
+}
+
+/* probe: can these credentials open the file? Nothing is read or written.
+ * cat: the same open, then the file's bytes. */
 static int
-probe(int argc, char **argv)
+probe(int argc, char **argv, bool cat)
 {
     static const struct option opts[] = {
         { "keytab", required_argument, NULL, 'k' }, { "principal", required_argument, NULL, 'p' },
@@ -85,8 +119,15 @@ probe(int argc, char **argv)
     if (ok)
         ok = smbio_disk_open(url, ccache, write ? SMBIO_ACTIVE : SMBIO_STANDBY, &o, &d, &err) &&
              smbio_disk_size(d, &size, &err);
+    if (ok && cat)
+        ok = cat_file(d, size, &err);
     smbio_disk_close(d);
     smbio_creds_destroy(creds);
+    if (cat) {
+        if (!ok)
+            fprintf(stderr, "vsmigrate-disk: cat: %s\n", err.message);
+        return ok ? 0 : err.code == VS_ERR_NOTFOUND ? 4 : 1;
+    }
     if (json) {
         json_t *j = json_pack("{s:b,s:s,s:s}", "ok", ok, "url", url, "access",
                               write ? "read-write" : "read");
@@ -122,8 +163,8 @@ main(int argc, char **argv)
     ssize_t n;
     int c, fd;
 
-    if (argc > 1 && strcmp(argv[1], "probe") == 0)
-        return probe(argc, argv);
+    if (argc > 1 && (strcmp(argv[1], "probe") == 0 || strcmp(argv[1], "cat") == 0))
+        return probe(argc, argv, strcmp(argv[1], "cat") == 0);
     while ((c = getopt_long(argc, argv, "c:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': control = optarg; break;

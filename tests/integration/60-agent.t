@@ -120,7 +120,7 @@ out=$("$lab" exec ws -- kdestroy >/dev/null 2>&1; vsm ws status --host hosta 2>&
 tap_check "no ticket: exit 3, 'run kinit -f'" test "$rc" -eq 3 -a -n "$(printf '%s' "$out" | grep 'kinit -f')"
 "$lab" kinit ws admin
 out=$(vsm ws frobnicate 2>&1); rc=$?
-tap_check "an unknown command: exit 2 and the list of commands" test "$rc" -eq 2 -a -n "$(printf '%s' "$out" | grep 'status, list, check, move, cancel, networks, doctor')"
+tap_check "an unknown command: exit 2 and the list of commands" test "$rc" -eq 2 -a -n "$(printf '%s' "$out" | grep 'status, list, check, move, start, stop, cancel, networks, doctor')"
 
 # ---- --check-config ---------------------------------------------------------------------------------
 bad=$("$lab" path hosta dir)/vsmigrate/bad.conf

@@ -11,54 +11,11 @@
 tap_require_root_netns
 lab_up_or_bail
 . "$(dirname "$0")/smbio-common.sh"
-guest=$("$top/tests/guest/build") || tap_bail "building the test guest failed"
 
 smbio_disk_on_share 32M
-# where the hook serves a disk: RUNTIME/disks/<vm>-<target>.sock and .ctl
-sock=/run/vsmigrate/disks/$vm-vda.sock
-ctl=/run/vsmigrate/disks/$vm-vda.ctl
+# the export the hook starts is the one status_of asks
+sock=$hook_sock ctl=$hook_ctl
 
-# domain_xml LOCKSPACE: the VM on its export, with a lease on the disk
-domain_xml() {
-    cat <<EOF
-<domain type='qemu'>
-  <name>$vm</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$guest/vmlinuz</kernel>
-    <initrd>$guest/initrd.img</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet vsm.mem=64</cmdline>
-  </os>
-  <features><acpi/><apic/></features>
-  <metadata>
-    <vsm:vm xmlns:vsm='https://vsmigrate.org/xmlns/vm/1'><vsm:disk target='vda' url='$url'/></vsm:vm>
-  </metadata>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>destroy</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <disk type='network' device='disk'>
-      <driver name='qemu' type='raw' cache='none'/>
-      <source protocol='nbd'><host transport='unix' socket='$sock'/></source>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <lease>
-      <lockspace>$1</lockspace>
-      <key>vda</key>
-      <target path='$ctl'/>
-    </lease>
-    <serial type='file'>
-      <source path='/var/log/libvirt/qemu/$vm-console.log'/>
-      <target port='0'/>
-    </serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
-}
 domain_xml vsmigrate >"$work/domain.xml"
 domain_xml sanlock >"$work/other.xml"
 mode_of() { json_get "$(status_of "$1")" .mode; }
