@@ -206,7 +206,7 @@ usage(FILE *f)
     fprintf(f, "usage: vsmigrate-hook [-c vsmigrated.conf] NAME OPERATION SUB-OPERATION EXTRA\n"
                "  libvirt's qemu hook (/etc/libvirt/hooks/qemu), the domain's XML on stdin:\n"
                "  prepare starts the VM's disk exports (standby), release stops them\n"
-               "see vsmigrated(8)\n");
+               "see vsmigrate-hook(8)\n");
     return f == stdout ? 0 : 2;
 }
 

@@ -42,7 +42,7 @@ main(int argc, char **argv)
         case 'j': d.json = true; break;
         case 'h':
             printf("usage: vsmigrate doctor [--peer H]... [--share //FS/SHARE] [--config FILE] [--json]\n"
-                   "see vsmigrate(1)\n");
+                   "see vsmigrate-doctor(8) and vsmigrate(1)\n");
             return VS_EXIT_OK;
         default:
             return VS_EXIT_USAGE;
