@@ -23,7 +23,7 @@
 const struct cfg_key agent_config_schema[] = {
     { "agent", "listen", CFG_NAMES, 0, AGENT_LISTEN_MAX, NULL, "0.0.0.0:6600", 0 },
     { "agent", "socket", CFG_STRING, 0, 107, NULL, "/run/vsmigrate/vsmigrated.sock", 0 },
-    { "agent", "runtime_dir", CFG_STRING, 0, 0, NULL, "/run/vsmigrate", 0 },
+    { "agent", "runtime_dir", CFG_STRING, 0, 0, NULL, AGENT_DEFAULT_RUNTIME_DIR, 0 },
     { "agent", "state_dir", CFG_STRING, 0, 0, NULL, "/var/lib/vsmigrate", 0 },
     { "agent", "audit_log", CFG_STRING, 0, 0, NULL, "/var/log/vsmigrate/audit.jsonl", 0 },
     { "agent", "libvirt_uri", CFG_STRING, 0, 0, NULL, "qemu:///system", 0 },

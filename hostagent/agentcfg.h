@@ -16,6 +16,7 @@
 #include "common/cfgfile.h"
 
 #define AGENT_DEFAULT_CONFIG "/etc/vsmigrate/vsmigrated.conf"
+#define AGENT_DEFAULT_RUNTIME_DIR "/run/vsmigrate"
 #define AGENT_DEFAULT_PORT 6600
 #define AGENT_LISTEN_MAX 16
 

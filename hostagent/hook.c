@@ -91,13 +91,13 @@ lease_of(const struct domxml_info *vm, const struct domxml_disk *d)
 /* Fill e for disk d, checking that the definition names exactly the paths
  * this host would: RUNTIME/disks/<vm>-<target>.sock and .ctl. */
 static bool
-export_paths(const struct agent_config *c, const struct domxml_info *vm,
+export_paths(const char *runtime_dir, const struct domxml_info *vm,
              const struct domxml_disk *d, const struct domxml_lease *l, struct export *e)
 {
     char base[300];
 
     e->disk = d;
-    snprintf(base, sizeof base, "%s/disks/%s-%s", c->runtime_dir, vm->name, d->target);
+    snprintf(base, sizeof base, "%s/disks/%s-%s", runtime_dir, vm->name, d->target);
     snprintf(e->sock, sizeof e->sock, "%s.sock", base);
     snprintf(e->ctl, sizeof e->ctl, "%s.ctl", base);
     snprintf(e->pid, sizeof e->pid, "%s.pid", base);
@@ -217,7 +217,7 @@ main(int argc, char **argv)
     struct domxml_info *vm;
     struct vs_error err;
     struct cfg_diag diag = { 0 };
-    struct agent_config *cfg;
+    struct agent_config *cfg = NULL;
     struct export exports[DOMXML_MAX_ITEMS];
     size_t n = 0;
     char *xml, *spn = NULL, *machine = NULL, host[256], folder[1300];
@@ -263,22 +263,28 @@ main(int argc, char **argv)
     }
     cfg = agent_config_load(config, &diag);
     if (cfg == NULL) {
-        fprintf(stderr, "vsmigrate-hook: %s: %s (fix %s; vsmigrated --check-config -c %s)\n",
-                vm->name, diag.n ? diag.lines[0] : "the configuration does not load", config, config);
+        fprintf(stderr, "vsmigrate-hook: %s: %s (fix %s; vsmigrated --check-config -c %s)%s\n",
+                vm->name, diag.n ? diag.lines[0] : "the configuration does not load", config, config,
+                stopping ? "; stopping its exports where they are by default" : "");
         cfg_diag_free(&diag);
+        /* a running export holds the disk's writer handle: stop it anyway */
+        if (!starting)
+            goto stop_exports;
         goto out;
     }
     cfg_diag_free(&diag);
+stop_exports:
     n = 0;
     for (size_t i = 0; i < vm->ndisks; i++) {
         const struct domxml_lease *l = lease_of(vm, &vm->disks[i]);
-        if (l && !export_paths(cfg, vm, &vm->disks[i], l, &exports[n++]))
+        if (l && !export_paths(cfg ? cfg->runtime_dir : AGENT_DEFAULT_RUNTIME_DIR, vm,
+                               &vm->disks[i], l, &exports[n++]))
             goto out_cfg;
     }
     if (stopping) {
         for (size_t i = 0; i < n; i++)
             export_stop(&exports[i]);
-        rc = 0;
+        rc = cfg ? 0 : 1;
         goto out_cfg;
     }
     if (!placement_check(vm, NULL, cfg->shares, cfg->nshares, folder, sizeof folder, &err)) {

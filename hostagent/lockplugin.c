@@ -178,7 +178,8 @@ plugin_new(struct lock_manager *man, unsigned int type, size_t nparams, struct l
 
     (void)flags;
     if (type != LOCK_OBJECT_DOMAIN) {
-        say("asked to manage an object of type %u, not a domain", type);
+        say("asked to manage an object of type %u, not a domain: this plugin serves only "
+            "libvirt's QEMU driver (set lock_manager in qemu.conf alone)", type);
         return -1;
     }
     vm = calloc(1, sizeof *vm);

@@ -64,45 +64,4 @@ hook_sock=/run/vsmigrate/disks/$vm-vda.sock
 hook_ctl=/run/vsmigrate/disks/$vm-vda.ctl
 # domain_xml LOCKSPACE: the test VM ($vm, the test guest) as vsmigrate runs it:
 # its disk at $url in its metadata, served at $hook_sock, with a lease
-domain_xml() {
-    local guest
-    guest=$("$top/tests/guest/build") || tap_bail "building the test guest failed"
-    cat <<EOF
-<domain type='qemu'>
-  <name>$vm</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$guest/vmlinuz</kernel>
-    <initrd>$guest/initrd.img</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet vsm.mem=64</cmdline>
-  </os>
-  <features><acpi/><apic/></features>
-  <metadata>
-    <vsm:vm xmlns:vsm='https://vsmigrate.org/xmlns/vm/1'><vsm:disk target='vda' url='$url'/></vsm:vm>
-  </metadata>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>destroy</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <disk type='network' device='disk'>
-      <driver name='qemu' type='raw' cache='none'/>
-      <source protocol='nbd'><host transport='unix' socket='$hook_sock'/></source>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <lease>
-      <lockspace>$1</lockspace>
-      <key>vda</key>
-      <target path='$hook_ctl'/>
-    </lease>
-    <serial type='file'>
-      <source path='/var/log/libvirt/qemu/$vm-console.log'/>
-      <target port='0'/>
-    </serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
-}
+domain_xml() { "$lab" vm xml "$vm" --hook --lockspace "$1" --disk-url "$url"; }

@@ -8,11 +8,15 @@
 #   lab vm verify NAME [--json]    read NAME's disk from the share and check its records
 #   lab vm where NAME              the hosts NAME runs on, one per line
 #   lab vm destroy NAME            stop NAME and its exports everywhere (the disk stays)
+#   lab vm xml NAME [--memory MiB] [--disk-url URL] [--hook [--lockspace LS]]
+#                                  print NAME's definition; with --hook, as
+#                                  vsmigrate runs it: its disk served by the qemu
+#                                  hook's export, with a lease (lockspace vsmigrate)
 #
-# The disk export is plain nbdkit over the share's file for now. smbio's
-# export, and its hand-off of the writer handle between hosts, take its
-# place with the move itself (the data plane, whose issue is not filed
-# yet); smbio is tested on its own by the 5x tests.
+# The disk export of `lab vm start` is plain nbdkit over the share's file for
+# now: smbio's export takes its place with the move (issue 17), whose hand-off
+# of the writer handle between hosts a migration needs. `lab vm xml --hook`
+# gives the definition vsmigrate's hook and lock plugin serve (64, 65).
 
 vm_socket() { echo "/run/vsmigrate/disks/$1-disk0.sock"; }
 vm_share_dir() { echo "$L/fs/vms/$1"; }
@@ -20,7 +24,7 @@ vm_share_dir() { echo "$L/fs/vms/$1"; }
 vm_parse() {  # sets vm_name, vm_node, vm_mem, vm_disk, vm_json
     vm_name=${1:?usage: lab vm VERB NAME ...}; shift
     [[ $vm_name =~ ^[a-z][a-z0-9-]{0,30}$ ]] || die "VM names are lowercase letters, digits and '-'"
-    vm_node="" vm_mem=256 vm_disk=32 vm_json=0 vm_fresh=0
+    vm_node="" vm_mem=256 vm_disk=32 vm_json=0 vm_fresh=0 vm_hook=0 vm_lockspace=vsmigrate vm_url=
     while [ $# -gt 0 ]; do
         case $1 in
             --on) vm_node=$2; shift ;;
@@ -28,6 +32,9 @@ vm_parse() {  # sets vm_name, vm_node, vm_mem, vm_disk, vm_json
             --disk) vm_disk=$2; shift ;;
             --json) vm_json=1 ;;
             --fresh) vm_fresh=1 ;;
+            --hook) vm_hook=1 ;;
+            --lockspace) vm_lockspace=$2; shift ;;
+            --disk-url) vm_url=$2; shift ;;
             *) die "lab vm: unknown option $1" ;;
         esac
         shift
@@ -35,8 +42,14 @@ vm_parse() {  # sets vm_name, vm_node, vm_mem, vm_disk, vm_json
     if [ -n "$vm_node" ]; then is_host "$vm_node" || die "--on takes a host: $LAB_HOSTS"; fi
 }
 
-vm_xml() {   # vm_xml NAME MEM GUESTDIR
-    local name=$1 mem=$2 guest=$3
+vm_xml() {   # vm_xml NAME MEM GUESTDIR (and vm_hook, vm_lockspace, vm_url from vm_parse)
+    local name=$1 mem=$2 guest=$3 url=${vm_url:-smb://fs.$LAB_DNS/vms/$1/$1.raw} sock lease=""
+    sock=$(vm_socket "$name")
+    if [ "${vm_hook:-0}" -eq 1 ]; then
+        # where vsmigrate's qemu hook serves the disk, and the lock plugin's lease on it
+        sock=/run/vsmigrate/disks/$name-vda.sock
+        lease="    <lease><lockspace>$vm_lockspace</lockspace><key>vda</key><target path='/run/vsmigrate/disks/$name-vda.ctl'/></lease>"
+    fi
     cat <<EOF
 <domain type='qemu'>
   <name>$name</name>
@@ -52,7 +65,7 @@ vm_xml() {   # vm_xml NAME MEM GUESTDIR
   <features><acpi/><apic/></features>
   <metadata>
     <vsm:vm xmlns:vsm='https://vsmigrate.org/xmlns/vm/1'>
-      <vsm:disk target='vda' url='smb://fs.$LAB_DNS/vms/$name/$name.raw'/>
+      <vsm:disk target='vda' url='$url'/>
     </vsm:vm>
   </metadata>
   <clock offset='utc'/>
@@ -63,9 +76,10 @@ vm_xml() {   # vm_xml NAME MEM GUESTDIR
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <disk type='network' device='disk'>
       <driver name='qemu' type='raw' cache='none'/>
-      <source protocol='nbd'><host transport='unix' socket='$(vm_socket "$name")'/></source>
+      <source protocol='nbd'><host transport='unix' socket='$sock'/></source>
       <target dev='vda' bus='virtio'/>
     </disk>
+$lease
     <interface type='network'>
       <source network='lan'/>
       <model type='virtio'/>
@@ -175,6 +189,7 @@ cmd_vm() {
         verify) vm_verify "$@" ;;
         where) vm_where "$@" ;;
         destroy) vm_destroy "$@" ;;
-        *) die "lab vm: VERB is one of start export verify where destroy" ;;
+        xml) vm_parse "$@"; vm_xml "$vm_name" "$vm_mem" "$("$top/tests/guest/build")" ;;
+        *) die "lab vm: VERB is one of start export verify where destroy xml" ;;
     esac
 }
