@@ -88,6 +88,7 @@ op_text(enum krb_op op)
     case KRB_OP_S4U2PROXY: return "acting for the user through constrained delegation";
     case KRB_OP_STORE: return "writing a credential cache";
     case KRB_OP_WRAP: return "protecting a message";
+    case KRB_OP_PRF: return "deriving a stream key";
     case KRB_OP_UNWRAP: return "checking a message";
     }
     return "using Kerberos";

@@ -40,6 +40,7 @@ enum krb_op {
     KRB_OP_STORE,              /* writing a ccache */
     KRB_OP_WRAP,
     KRB_OP_UNWRAP,
+    KRB_OP_PRF,                /* deriving a key from a context (gss_pseudo_random) */
 };
 
 /* Facts that sharpen an explanation; any may be NULL or false. */
@@ -234,5 +235,17 @@ bool krb_wrap(struct krb_context *ctx, bool confidential, const void *in, size_t
 enum krb_unwrap_status krb_unwrap(struct krb_context *ctx, const void *in, size_t inlen,
                                   void **out, size_t *outlen, bool *confidential,
                                   struct vs_error *err);
+
+/* ---- keys derived from a context (prf.c) ---------------------------------- */
+
+#define KRB_PRF_MAX 64
+
+/* outlen (at most KRB_PRF_MAX) bytes from the established context's full
+ * session key through gss_pseudo_random (RFC 4401, RFC 7802 for Kerberos),
+ * with input as the PRF's input. Both ends of a context get the same bytes
+ * for the same input, and nobody else can: a key for a stream bound to
+ * this authentication (the tunnel's TLS PSK). */
+bool krb_context_prf(struct krb_context *ctx, const void *input, size_t inputlen, void *out,
+                     size_t outlen, struct vs_error *err);
 
 #endif

@@ -58,4 +58,5 @@ check_hidden ndr_krb5pac samba-dev
 check_hidden ldap libldap-dev
 check_hidden libsasl2 libsasl2-dev
 check_hidden jansson libjansson-dev
+check_hidden gnutls libgnutls28-dev
 tap_done
