@@ -41,7 +41,12 @@
     X(NETWORKS, "networks", ROLE_ADMIN | ROLE_PEER_FOR_ADMIN | ROLE_PEER_HOST, CLI_HOST,         \
       do_networks, "the host's active libvirt networks")                                       \
     X(CHECK_DESTINATION, "check-destination", ROLE_PEER_FOR_ADMIN | ROLE_PEER_HOST, CLI_NONE,   \
-      do_check_destination, NULL)
+      do_check_destination, NULL)                                                               \
+    X(MOVE_PREPARE, "move-prepare", ROLE_PEER_FOR_ADMIN | ROLE_PEER_HOST, CLI_NONE,             \
+      do_move_prepare, NULL)                                                                    \
+    X(MOVE_END, "move-end", ROLE_PEER_FOR_ADMIN | ROLE_PEER_HOST, CLI_NONE, do_move_end, NULL)  \
+    X(TUNNEL, "tunnel", ROLE_PEER_HOST, CLI_NONE, do_tunnel, NULL)                              \
+    X(HANDOFF_RELEASE, "handoff-release", ROLE_PEER_HOST, CLI_NONE, do_handoff_release, NULL)
 
 enum vsm_action {
     VSM_ACTION_NONE = 0,

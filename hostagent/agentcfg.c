@@ -45,6 +45,9 @@ const struct cfg_key agent_config_schema[] = {
     { "migration", "networks", CFG_CIDRS, 0, 0, NULL, NULL, 0 },
     { "migration", "allowed_subnets", CFG_CIDRS, 0, 0, NULL, NULL, 0 },
     { "migration", "confidentiality", CFG_BOOL, 0, 0, NULL, "yes", 0 },
+    { "migration", "move_timeout", CFG_DURATION, MIN_MS, DAY_MS, NULL, "30m", 0 },
+    { "migration", "handoff_timeout", CFG_DURATION, 1000, 600 * MIN_MS, NULL, "30s", 0 },
+    { "migration", "libvirt_socket", CFG_STRING, 0, 107, NULL, "/run/libvirt/libvirt-sock", 0 },
     { "storage", "shares", CFG_NAMES, 0, 16, NULL, NULL, 0 },
     { "storage", "nbdkit", CFG_STRING, 0, 0, NULL, "/usr/bin/nbdkit", 0 },
     { "storage", "export_plugin", CFG_STRING, 0, 0, NULL, "smbio", 0 },
@@ -222,6 +225,9 @@ from_cfg(struct cfg *cfg, const char *name, struct cfg_diag *diag)
     c->handshake_timeout_ms = cfg_duration_ms(cfg, "limits", "handshake_timeout");
     c->idle_timeout_ms = cfg_duration_ms(cfg, "limits", "idle_timeout");
     c->request_timeout_ms = cfg_duration_ms(cfg, "limits", "request_timeout");
+    c->move_timeout_ms = cfg_duration_ms(cfg, "migration", "move_timeout");
+    c->handoff_timeout_ms = cfg_duration_ms(cfg, "migration", "handoff_timeout");
+    c->libvirt_socket = cfg_string(cfg, "migration", "libvirt_socket");
     c->max_connections = (int)cfg_int(cfg, "limits", "max_connections");
     c->max_unauthenticated = (int)cfg_int(cfg, "limits", "max_unauthenticated");
     c->max_unauthenticated_per_address =

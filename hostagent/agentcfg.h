@@ -67,6 +67,9 @@ struct agent_config {
     const struct cfg_cidr *allowed_subnets; /* who may connect; none set: anyone */
     size_t nallowed_subnets;
     bool confidentiality;
+    long long move_timeout_ms;   /* a move must end by then, or it is cancelled */
+    long long handoff_timeout_ms;/* the writer hand-off (all of it is VM downtime) */
+    const char *libvirt_socket;  /* this host's libvirtd, for an incoming move's control stream */
 
     /* [storage] */
     char *const *shares;         /* //SERVER/SHARE: where this host's VM disks may be */

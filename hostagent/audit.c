@@ -84,6 +84,18 @@ audit_write(const char *host, const struct audit_record *r)
     if (r->message)
         json_object_set_new(j, "message", json_string(r->message));
     json_object_set_new(j, "duration_ms", json_integer(r->duration_ms));
+    if (r->move && r->move->present) {
+        const struct { const char *key; long long v; } figures[] = {
+            { "downtime_ms", r->move->downtime_ms }, { "libvirt_downtime_ms", r->move->libvirt_downtime_ms },
+            { "handoff_ms", r->move->handoff_ms }, { "total_ms", r->move->total_ms },
+            { "bytes", r->move->bytes }, { "iterations", r->move->iterations },
+        };
+        if (r->move->role)
+            json_object_set_new(j, "role", json_string(r->move->role));
+        for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
+            if (figures[i].v >= 0)
+                json_object_set_new(j, figures[i].key, json_integer(figures[i].v));
+    }
     if (r->unrecorded)
         json_object_set_new(j, "unrecorded", json_integer((json_int_t)r->unrecorded));
     line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);

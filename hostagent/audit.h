@@ -15,6 +15,18 @@
 
 #include "common/error.h"
 
+/* A move's figures; a field below 0 is left out. */
+struct audit_move {
+    bool present;
+    long long downtime_ms;           /* source vCPUs stopped to destination running, host clocks */
+    long long libvirt_downtime_ms;   /* libvirt's figure, which ends before the hand-off */
+    long long handoff_ms;
+    long long total_ms;
+    long long bytes;
+    long long iterations;
+    const char *role;                /* "source" or "destination" */
+};
+
 struct audit_record {
     const char *user;        /* the admin, or the peer host, or "uid 0 (root)" */
     const char *via;         /* the peer host that delegated or asked; NULL: direct */
@@ -28,6 +40,7 @@ struct audit_record {
     const char *message;     /* the refusal or failure, for a person */
     long long duration_ms;
     unsigned long unrecorded; /* refusals from the same address left out before this one */
+    const struct audit_move *move;   /* NULL, or a move's figures */
 };
 
 /* Refusals before authentication cost an attacker nothing, so each address

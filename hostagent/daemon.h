@@ -19,6 +19,7 @@
 #include "hostagent/actions.h"
 #include "hostagent/authz.h"
 #include "hostagent/agentcfg.h"
+#include "hostagent/audit.h"
 #include "hostagent/jobs.h"
 #include "hostagent/message.h"
 #include "hostagent/wire.h"
@@ -102,8 +103,32 @@ struct request_ctx {
     bool reply_failed;             /* the reply could not be sent: the connection ends */
     char message[1024];
     char vm[256], from[256], to[256], job[40];
+    struct audit_move move;        /* a move's figures (move.c, incoming.c) */
 };
 
 void request_handle(struct request_ctx *r, enum vsm_action action);
+
+/* ---- requests.c: replies, shared by the handlers in other files ---- */
+void reply_begin(struct request_ctx *r, struct vs_writer *w);
+/* Finish and send the reply with result and, unless ok, a message. */
+void reply_send(struct request_ctx *r, struct vs_writer *w, enum vs_errcode code, const char *message);
+void reply_error(struct request_ctx *r, enum vs_errcode code, const char *message);
+struct report;
+/* Send a report as the reply, and free it. The audit record says why, not
+ * only which checks failed: the first failure's reason goes with it. */
+void reply_report(struct request_ctx *r, struct report *rep);
+/* The request's VM, --to and --from into r; false after replying when one
+ * is missing or this host is not the source. what: "check", "move". */
+bool request_vm_route(struct request_ctx *r, const char *what);
+/* The pre-flight (what `check` answers): a report (NULL when out of memory)
+ * and the VM's definition (*xml, malloc'd, NULL when it could not be read). */
+struct report *preflight_report(struct request_ctx *r, char **xml);
+
+/* ---- move.c (the source) and incoming.c (the destination) ---- */
+void do_move(struct request_ctx *r);
+void do_handoff_release(struct request_ctx *r);
+void do_move_prepare(struct request_ctx *r);
+void do_move_end(struct request_ctx *r);
+void do_tunnel(struct request_ctx *r);
 
 #endif

@@ -30,7 +30,15 @@
  * libvirt's plugin ABI (src/locking/lock_driver.h, version 1.x) is not
  * installed by Debian: it is declared below, and Init checks the version
  * libvirtd asks for. Only virLockDriverImpl is exported (lockplugin.syms).
- * The plugin talks to nothing but the local exports' control sockets. */
+ * On a migration's destination, Acquire gets the state the source's Inquire
+ * put in the migration cookie ("vsmigrate:1"), and first asks the local
+ * agent (HANDOFF_SOCKET, one line "handoff VM", one JSON line back) to hand
+ * the writer over: the agent asks the source's agent to release, then
+ * promotes the exports here; a refusal fails the migration and libvirt
+ * resumes the source. An agent that knows of no such move (a plain virsh
+ * migrate) leaves the decision to the fence alone, which refuses while the
+ * source holds the writer. The plugin talks to nothing but the local agent
+ * and the local exports' control sockets. */
 #include <config.h>
 
 #include <errno.h>
@@ -47,6 +55,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "smbio/control_client.h"
 
 /* ---- libvirt's lock driver ABI, version 1 ------------------------------------------ */
 
@@ -99,6 +108,11 @@ struct lock_driver {
 #define LEASES_MAX 64
 #define LOCKSPACE "vsmigrate"
 #define EXCHANGE_TIMEOUT_MS 30000   /* a promote opens the disk on the file server */
+#define HANDOFF_SOCKET "/run/vsmigrate/handoff.sock"
+/* the agent bounds each step (handoff_timeout); this only stops a hung agent */
+#define HANDOFF_TIMEOUT_MS 120000
+#define MIGRATION_STATE "vsmigrate:1"
+enum { LOCK_USES_STATE = 1 };
 
 struct lease {
     char key[64];          /* the disk's target: vda */
@@ -240,40 +254,38 @@ now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One command to an export's control socket, one JSON line back, all within
- * EXCHANGE_TIMEOUT_MS. true when the export answers "ok":true; else why. */
-static bool
-export_command(const char *control, const char *command, char *why, size_t whylen)
+/* Ask the local agent to hand the writer over for an incoming migration:
+ * it asks the source's agent to release the disks, then promotes the
+ * exports here. 1: done; 0: the agent has no move of this VM coming here
+ * (or does not run): a plain promote decides; -1: refused, why says why. */
+static int
+agent_handoff(const struct vm *vm, char *why, size_t whylen)
 {
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
-    char reply[4096], ok[8] = "";
+    char line[300], reply[2048], ok[8] = "", code[32] = "";
     size_t used = 0;
-    long long deadline = now_ms() + EXCHANGE_TIMEOUT_MS;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    long long deadline = now_ms() + HANDOFF_TIMEOUT_MS;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), n;
 
-    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", control);
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", HANDOFF_SOCKET);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
-        snprintf(why, whylen, "cannot reach the disk export at %s: %s (is the export running? "
-                 "it is started with the VM)", control, strerror(errno));
         if (fd >= 0)
             close(fd);
-        return false;
+        return 0;   /* no agent: the fence alone decides */
     }
-    char line[32];
-    int n = snprintf(line, sizeof line, "%s\n", command);
-    if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
-        snprintf(why, whylen, "cannot talk to the disk export at %s: %s", control, strerror(errno));
+    n = snprintf(line, sizeof line, "handoff %s\n", vm->name);
+    if (n >= (int)sizeof line || send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
         close(fd);
-        return false;
+        return 0;
     }
     while (used < sizeof reply - 1 && memchr(reply, '\n', used) == NULL) {
         long long left = deadline - now_ms();
         struct pollfd p = { .fd = fd, .events = POLLIN };
         if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
-            snprintf(why, whylen, "the disk export at %s did not answer '%s' within %d s (is the "
-                     "file server reachable?)", control, command, EXCHANGE_TIMEOUT_MS / 1000);
+            snprintf(why, whylen, "the local vsmigrated did not finish the writer hand-off "
+                     "within %d s", HANDOFF_TIMEOUT_MS / 1000);
             close(fd);
-            return false;
+            return -1;
         }
         ssize_t got = read(fd, reply + used, sizeof reply - 1 - used);
         if (got <= 0)
@@ -283,10 +295,12 @@ export_command(const char *control, const char *command, char *why, size_t whyle
     close(fd);
     reply[used] = '\0';
     if (json_field(reply, "ok", ok, sizeof ok) && strcmp(ok, "true") == 0)
-        return true;
+        return 1;
+    if (json_field(reply, "code", code, sizeof code) && strcmp(code, "notfound") == 0)
+        return 0;
     if (json_field(reply, "error", why, whylen) == NULL)
-        snprintf(why, whylen, "the disk export at %s gave no answer to '%s'", control, command);
-    return false;
+        snprintf(why, whylen, "the local vsmigrated gave no answer to the hand-off");
+    return -1;
 }
 
 static int
@@ -295,14 +309,24 @@ plugin_acquire(struct lock_manager *man, const char *state, unsigned int flags, 
     struct vm *vm = man->private_data;
     char why[1024];
 
-    (void)state;
     (void)action;
     (void)fd;
     /* the forked child that becomes QEMU only registers (no I/O there) */
     if (flags & LOCK_ACQUIRE_REGISTER_ONLY)
         return 0;
+    /* an incoming migration carries the source's Inquire state: the agents
+     * hand the writer over (the source releases, this host promotes) */
+    if (vm->nleases > 0 && state && strncmp(state, MIGRATION_STATE, strlen(MIGRATION_STATE)) == 0) {
+        if (agent_handoff(vm, why, sizeof why) < 0) {
+            say("%s may not run here: the writer hand-off failed: %s", vm->name, why);
+            return -1;
+        }
+    }
+    /* and in every case the fence itself: each export must hold its writer
+     * (a promote of an export that holds it already is a no-op) */
     for (size_t i = 0; i < vm->nleases; i++) {
-        if (!export_command(vm->leases[i].control, "promote", why, sizeof why)) {
+        if (!smbio_control_call(vm->leases[i].control, "promote", EXCHANGE_TIMEOUT_MS, NULL, why,
+                                sizeof why)) {
             say("%s may not run here: disk %s cannot take its writer handle: %s", vm->name,
                 vm->leases[i].key, why);
             return -1;
@@ -321,13 +345,17 @@ plugin_release(struct lock_manager *man, char **state, unsigned int flags)
     return 0;
 }
 
+/* At a migration's Begin on the source: the state libvirt carries in the
+ * migration cookie to the destination's Acquire, which tells it that this
+ * is an incoming migration of a vsmigrate VM. */
 static int
 plugin_inquire(struct lock_manager *man, char **state, unsigned int flags)
 {
-    (void)man;
+    struct vm *vm = man->private_data;
+
     (void)flags;
     if (state)
-        *state = NULL;
+        *state = vm && vm->nleases > 0 ? strdup(MIGRATION_STATE) : NULL;
     return 0;
 }
 
@@ -335,7 +363,7 @@ plugin_inquire(struct lock_manager *man, char **state, unsigned int flags)
 struct lock_driver virLockDriverImpl;
 struct lock_driver virLockDriverImpl = {
     .version = LOCK_ABI_MAJOR * 1000000,
-    .flags = 0,
+    .flags = LOCK_USES_STATE,
     .init = plugin_init,
     .deinit = plugin_deinit,
     .new_manager = plugin_new,

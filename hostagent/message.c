@@ -38,6 +38,19 @@ static const struct {
     [VSM_TAG_STATE] = { "state", TEXT, 32, RECORD },
     [VSM_TAG_MEMORY_MIB] = { "memory_mib", U64, 8, RECORD },
     [VSM_TAG_VCPUS] = { "vcpus", U64, 8, RECORD },
+    [VSM_TAG_CHANNEL] = { "channel", TEXT, 16, MESSAGE },
+    [VSM_TAG_BYTES] = { "bytes", U64, 8, MESSAGE },
+    [VSM_TAG_TOTAL_BYTES] = { "total_bytes", U64, 8, MESSAGE },
+    [VSM_TAG_REMAINING] = { "remaining", U64, 8, MESSAGE },
+    [VSM_TAG_RATE] = { "rate", U64, 8, MESSAGE },
+    [VSM_TAG_ITERATIONS] = { "iterations", U64, 8, MESSAGE },
+    [VSM_TAG_ELAPSED_MS] = { "elapsed_ms", U64, 8, MESSAGE },
+    [VSM_TAG_DOWNTIME_MS] = { "downtime_ms", U64, 8, MESSAGE },
+    [VSM_TAG_LIBVIRT_DOWNTIME_MS] = { "libvirt_downtime_ms", U64, 8, MESSAGE },
+    [VSM_TAG_HANDOFF_MS] = { "handoff_ms", U64, 8, MESSAGE },
+    [VSM_TAG_STOPPED_AT] = { "stopped_at", U64, 8, MESSAGE },
+    [VSM_TAG_RESUMED_AT] = { "resumed_at", U64, 8, MESSAGE },
+    [VSM_TAG_QUEUE_POSITION] = { "queue_position", U64, 8, MESSAGE },
 };
 
 bool

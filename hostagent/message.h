@@ -59,6 +59,19 @@ enum vsm_tag {
     VSM_TAG_STATE,          /* text, in a VM record: libvirt's state */
     VSM_TAG_MEMORY_MIB,     /* u64, in a VM record */
     VSM_TAG_VCPUS,          /* u64, in a VM record */
+    VSM_TAG_CHANNEL,        /* text: a tunnel's channel, "libvirt" or "migration" */
+    VSM_TAG_BYTES,          /* u64: bytes of memory sent so far */
+    VSM_TAG_TOTAL_BYTES,    /* u64: the guest's memory, what a first pass sends */
+    VSM_TAG_REMAINING,      /* u64: bytes still to send (dirty memory) */
+    VSM_TAG_RATE,           /* u64: bytes per second, lately */
+    VSM_TAG_ITERATIONS,     /* u64: passes over memory */
+    VSM_TAG_ELAPSED_MS,     /* u64: since the move began */
+    VSM_TAG_DOWNTIME_MS,    /* u64: source vCPUs stopped to destination running, host clocks */
+    VSM_TAG_LIBVIRT_DOWNTIME_MS, /* u64: libvirt's own figure (ends at Finish, before the hand-off) */
+    VSM_TAG_HANDOFF_MS,     /* u64: the writer hand-off inside the downtime */
+    VSM_TAG_STOPPED_AT,     /* u64: unix time in ms when the source's vCPUs stopped */
+    VSM_TAG_RESUMED_AT,     /* u64: unix time in ms when the destination took the writer */
+    VSM_TAG_QUEUE_POSITION, /* u64: 1 = next */
     VSM__TAG_END
 };
 

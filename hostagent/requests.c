@@ -35,15 +35,14 @@ extern char **environ;
 
 /* ---- replies ------------------------------------------------------------------- */
 
-static void
+void
 reply_begin(struct request_ctx *r, struct vs_writer *w)
 {
     vs_writer_init(w, VSM_FRAME_SEALED_MAX - 1024);
     vsm_message_begin(w, VSM_MSG_REPLY, r->req->id);
 }
 
-/* Finish and send the reply with result and, unless ok, a message. */
-static void
+void
 reply_send(struct request_ctx *r, struct vs_writer *w, enum vs_errcode code, const char *message)
 {
     struct vs_error err;
@@ -63,7 +62,7 @@ reply_send(struct request_ctx *r, struct vs_writer *w, enum vs_errcode code, con
     vs_writer_free(w);
 }
 
-static void
+void
 reply_error(struct request_ctx *r, enum vs_errcode code, const char *message)
 {
     struct vs_writer w;
@@ -241,9 +240,7 @@ do_networks(struct request_ctx *r)
     reply_send(r, &w, VS_OK, NULL);
 }
 
-/* Send a report as the reply, and free it. The audit record says why, not
- * only which checks failed: the first failure's reason goes with it. */
-static void
+void
 reply_report(struct request_ctx *r, struct report *rep)
 {
     struct vs_writer w;
@@ -468,8 +465,8 @@ destination_lines(struct request_ctx *r, const char *xml, struct report *rep)
     wire_close(&w);
 }
 
-static void
-do_check(struct request_ctx *r)
+struct report *
+preflight_report(struct request_ctx *r, char **xml_out)
 {
     const struct agent_config *c = r->s->cfg;
     struct domxml_info vm;
@@ -477,26 +474,10 @@ do_check(struct request_ctx *r)
     struct vs_error err;
     char *xml = NULL, state[32];
 
-    vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
-    vsm_message_text(r->req, VSM_TAG_TO, r->to, sizeof r->to);
-    if (!vsm_message_text(r->req, VSM_TAG_FROM, r->from, sizeof r->from) || r->from[0] == '\0')
-        snprintf(r->from, sizeof r->from, "%s", r->agent->host);
-    if (r->vm[0] == '\0' || r->to[0] == '\0') {
-        reply_error(r, VS_ERR_INVALID, "check needs a VM and a destination (--to)");
-        return;
-    }
-    if (!vs_host_same(r->from, r->agent->host)) {
-        char msg[700];
-        snprintf(msg, sizeof msg, "this is %s; a check runs on the source host: ask %s (--from)",
-                 r->agent->host, r->from);
-        reply_error(r, VS_ERR_INVALID, msg);
-        return;
-    }
+    *xml_out = NULL;
     rep = calloc(1, sizeof *rep);
-    if (rep == NULL) {
-        reply_error(r, VS_ERR_NOMEM, "out of memory");
-        return;
-    }
+    if (rep == NULL)
+        return NULL;
     if (!virt_domain_xml(c->libvirt_uri, r->vm, &xml, state, sizeof state, &err)) {
         report_add(rep, "vm", false, err.code, "%s: %s", r->agent->host, err.message);
     } else if (!domxml_parse(xml, strlen(xml), &vm, &err)) {
@@ -533,8 +514,49 @@ do_check(struct request_ctx *r)
             destination_lines(r, xml, rep);
         domxml_free(&vm);
     }
+    *xml_out = xml;
+    return rep;
+}
+
+/* The request's VM, --to and --from; false after replying when one is
+ * missing or this is not the source. */
+bool
+request_vm_route(struct request_ctx *r, const char *what)
+{
+    vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
+    vsm_message_text(r->req, VSM_TAG_TO, r->to, sizeof r->to);
+    if (!vsm_message_text(r->req, VSM_TAG_FROM, r->from, sizeof r->from) || r->from[0] == '\0')
+        snprintf(r->from, sizeof r->from, "%s", r->agent->host);
+    if (r->vm[0] == '\0' || r->to[0] == '\0') {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%s needs a VM and a destination (--to)", what);
+        reply_error(r, VS_ERR_INVALID, msg);
+        return false;
+    }
+    if (!vs_host_same(r->from, r->agent->host)) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "this is %s; a %s runs on the source host: ask %s (--from)",
+                 r->agent->host, what, r->from);
+        reply_error(r, VS_ERR_INVALID, msg);
+        return false;
+    }
+    return true;
+}
+
+static void
+do_check(struct request_ctx *r)
+{
+    struct report *rep;
+    char *xml;
+
+    if (!request_vm_route(r, "check"))
+        return;
+    rep = preflight_report(r, &xml);
     free(xml);
-    reply_report(r, rep);
+    if (rep == NULL)
+        reply_error(r, VS_ERR_NOMEM, "out of memory");
+    else
+        reply_report(r, rep);
 }
 
 /* ---- start and stop -------------------------------------------------------------------------- */
@@ -657,16 +679,6 @@ do_stop(struct request_ctx *r)
 }
 
 /* ---- move and cancel ------------------------------------------------------------------------ */
-
-static void
-do_move(struct request_ctx *r)
-{
-    vsm_message_text(r->req, VSM_TAG_VM, r->vm, sizeof r->vm);
-    vsm_message_text(r->req, VSM_TAG_TO, r->to, sizeof r->to);
-    reply_error(r, VS_ERR_UNAVAILABLE, "move is not available in this version: live migration "
-                "and the disk hand-off come with the data-plane release; 'vsmigrate check' "
-                "tells whether a move would work");
-}
 
 static void
 do_cancel(struct request_ctx *r)

@@ -130,6 +130,7 @@ serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
             .action = action, .vm = r.vm[0] ? r.vm : NULL, .from = r.from[0] ? r.from : NULL,
             .to = r.to[0] ? r.to : NULL, .job = r.job[0] ? r.job : NULL, .result = r.result,
             .message = r.message[0] ? r.message : NULL, .duration_ms = wire_now_ms() - t0,
+            .move = &r.move,
         };
         audit_write(c->agent->host, &a);
         free(buf);

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <net/if.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,4 +351,75 @@ virt_turn_off(const char *uri, const char *name, struct vs_error *err)
         virDomainFree(d);
     virConnectClose(c);
     return ok;
+}
+
+bool
+virt_paused_for_migration(const char *uri, const char *name, struct vs_error *err)
+{
+    virConnectPtr c = open_libvirt(uri, err);
+    virDomainPtr d;
+    int state = 0, reason = 0;
+    bool ok = false;
+
+    if (c == NULL)
+        return false;
+    d = virDomainLookupByName(c, name);
+    if (d == NULL || virDomainGetState(d, &state, &reason, 0) != 0)
+        vs_error_set(err, VS_ERR_NOTFOUND, "%s is not here", name);
+    else if (state != VIR_DOMAIN_PAUSED || reason != VIR_DOMAIN_PAUSED_MIGRATION)
+        vs_error_set(err, VS_ERR_DENIED, "%s is %s (reason %d), not paused by its migration: "
+                     "its disks keep their writer", name, state_name(state), reason);
+    else
+        ok = true;
+    if (d)
+        virDomainFree(d);
+    virConnectClose(c);
+    return ok;
+}
+
+static void *
+event_loop(void *arg)
+{
+    (void)arg;
+    for (;;)
+        virEventRunDefaultImpl();
+    return NULL;
+}
+
+bool
+virt_events_start(struct vs_error *err)
+{
+    pthread_t th;
+
+    if (virEventRegisterDefaultImpl() != 0) {
+        vs_error_set(err, VS_ERR_INTERNAL, "libvirt's event loop did not start: %s", last_error());
+        return false;
+    }
+    if (pthread_create(&th, NULL, event_loop, NULL) != 0) {
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot start a thread for libvirt's events");
+        return false;
+    }
+    pthread_detach(th);
+    return true;
+}
+
+long long
+virt_last_migration_downtime(const char *uri, const char *name)
+{
+    virConnectPtr c = virConnectOpen(uri);
+    virDomainPtr d = c ? virDomainLookupByName(c, name) : NULL;
+    virTypedParameterPtr p = NULL;
+    int np = 0, type = 0;
+    unsigned long long down = 0;
+    long long out = -1;
+
+    if (d && virDomainGetJobStats(d, &type, &p, &np, VIR_DOMAIN_JOB_STATS_COMPLETED) == 0 &&
+        virTypedParamsGetULLong(p, np, VIR_DOMAIN_JOB_DOWNTIME, &down) == 1)
+        out = (long long)down;
+    virTypedParamsFree(p, np);
+    if (d)
+        virDomainFree(d);
+    if (c)
+        virConnectClose(c);
+    return out;
 }

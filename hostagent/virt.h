@@ -46,6 +46,19 @@ void virt_check_destination(const char *uri, const char *host, const struct domx
  * disks' writer handle is held elsewhere; the hook: a disk it will not serve)
  * leaves the definition as it was before. */
 bool virt_define_and_start(const char *uri, const char *name, const char *xml, struct vs_error *err);
+/* Is name paused by its own outgoing migration (QEMU has stopped its vCPUs
+ * and inactivated its disks)? false with err saying its state otherwise. */
+bool virt_paused_for_migration(const char *uri, const char *name, struct vs_error *err);
+
+/* Run libvirt's default event loop in a thread of its own, so that a move
+ * can watch its domain's lifecycle (the moment the source stops). Call
+ * once, before any connection is opened. */
+bool virt_events_start(struct vs_error *err);
+
+/* The downtime libvirt measured for name's last incoming migration (from
+ * the source's stop to this host's Finish); -1 if it has none. */
+long long virt_last_migration_downtime(const char *uri, const char *name);
+
 /* Turn name off (its definition stays). VS_ERR_NOTFOUND if it does not run here. */
 bool virt_turn_off(const char *uri, const char *name, struct vs_error *err);
 

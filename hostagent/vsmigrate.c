@@ -239,20 +239,102 @@ show_networks(const struct options *o, const struct vsm_message *m)
     return VS_EXIT_OK;
 }
 
+/* What a move's events leave for the end: its job, once told. */
+struct event_state {
+    const struct options *o;
+    bool tty;
+    bool job_told;
+    bool bar_shown;
+};
+
+static void
+human_mib(uint64_t bytes, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.1f MiB", (double)bytes / 1048576.0);
+}
+
+/* A move's progress: a bar on a terminal, a JSON line with --json. */
 static void
 show_event(const struct vsm_message *ev, void *opaque)
 {
-    const struct options *o = opaque;
-    char phase[64] = "";
-    uint64_t progress = 0;
+    struct event_state *es = opaque;
+    const struct options *o = es->o;
+    char phase[64] = "", job[64] = "", done[32], total_text[32], rate_text[32];
+    uint64_t progress = 0, bytes = 0, total = 0, remaining = 0, rate = 0, iterations = 0;
+    uint64_t elapsed = 0;
 
     vsm_message_text(ev, VSM_TAG_PHASE, phase, sizeof phase);
+    vsm_message_text(ev, VSM_TAG_JOB, job, sizeof job);
     vsm_message_u64(ev, VSM_TAG_PROGRESS, &progress);
-    if (o->json)
-        json_print_line(stdout, json_pack("{s:s,s:s,s:f}", "event", "progress", "phase", phase, "progress",
-                             (double)progress / 10));
-    else
-        fprintf(stderr, "\r%-12s %5.1f%%", phase, (double)progress / 10);
+    vsm_message_u64(ev, VSM_TAG_BYTES, &bytes);
+    vsm_message_u64(ev, VSM_TAG_TOTAL_BYTES, &total);
+    vsm_message_u64(ev, VSM_TAG_REMAINING, &remaining);
+    vsm_message_u64(ev, VSM_TAG_RATE, &rate);
+    vsm_message_u64(ev, VSM_TAG_ITERATIONS, &iterations);
+    vsm_message_u64(ev, VSM_TAG_ELAPSED_MS, &elapsed);
+    if (o->json) {
+        json_print_line(stdout, json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "event",
+                                          "progress", "job", job, "phase", phase, "progress",
+                                          (double)progress / 10, "bytes", (json_int_t)bytes,
+                                          "total_bytes", (json_int_t)total, "remaining",
+                                          (json_int_t)remaining, "rate", (json_int_t)rate,
+                                          "iterations", (json_int_t)iterations, "elapsed_ms",
+                                          (json_int_t)elapsed));
+        fflush(stdout);
+        return;
+    }
+    if (!es->job_told && job[0]) {
+        fprintf(stderr, "job %s (vsmigrate cancel %s --host %s stops it)\n", job, job,
+                o->from ? o->from : "<source>");
+        es->job_told = true;
+    }
+    if (!es->tty)
+        return;
+    char bar[31];
+    size_t fill = (size_t)(progress * 30 / 1000);
+    for (size_t i = 0; i < 30; i++)
+        bar[i] = i < fill ? '#' : '-';
+    bar[30] = '\0';
+    human_mib(bytes, done, sizeof done);
+    human_mib(total, total_text, sizeof total_text);
+    human_mib(rate, rate_text, sizeof rate_text);
+    char eta[32] = "--";
+    if (rate > 0 && remaining > 0)
+        snprintf(eta, sizeof eta, "%llus", (unsigned long long)(remaining / rate + 1));
+    fprintf(stderr, "\r[%s] %-11s %5.1f%%  %s of %s  %s/s  pass %llu  ETA %s   ", bar, phase,
+            (double)progress / 10, done, total_text, rate_text, (unsigned long long)iterations, eta);
+    es->bar_shown = true;
+}
+
+/* The end of a move: its figures. */
+static int
+show_move(const struct options *o, const struct vsm_message *m, const char *message)
+{
+    char job[64] = "";
+    uint64_t down = 0, lv = 0, handoff = 0, total = 0, bytes = 0, iterations = 0;
+    bool have_down = vsm_message_u64(m, VSM_TAG_DOWNTIME_MS, &down);
+    bool have_lv = vsm_message_u64(m, VSM_TAG_LIBVIRT_DOWNTIME_MS, &lv);
+
+    vsm_message_text(m, VSM_TAG_JOB, job, sizeof job);
+    vsm_message_u64(m, VSM_TAG_HANDOFF_MS, &handoff);
+    vsm_message_u64(m, VSM_TAG_ELAPSED_MS, &total);
+    vsm_message_u64(m, VSM_TAG_BYTES, &bytes);
+    vsm_message_u64(m, VSM_TAG_ITERATIONS, &iterations);
+    if (o->json) {
+        json_t *j = json_pack("{s:b,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "job", job, "vm",
+                              o->arg, "from", o->from ? o->from : "local", "to", o->to,
+                              "handoff_ms", (json_int_t)handoff, "total_ms", (json_int_t)total,
+                              "bytes", (json_int_t)bytes, "iterations", (json_int_t)iterations,
+                              "message", message);
+        if (have_down)
+            json_object_set_new(j, "downtime_ms", json_integer((json_int_t)down));
+        if (have_lv)
+            json_object_set_new(j, "libvirt_downtime_ms", json_integer((json_int_t)lv));
+        json_print_line(stdout, j);
+    } else {
+        printf("move: %s\n", message);
+    }
+    return VS_EXIT_OK;
 }
 
 static int
@@ -286,17 +368,27 @@ run(const struct options *o, enum vsm_action action)
     } else if (info->cli == CLI_VM_ON || info->cli == CLI_VM_HOST) {
         vsm_message_add_text(&req, VSM_TAG_VM, o->arg);
     }
-    if (!agent_call(&w, &req, show_event, (void *)o, reply, &buf, o->timeout_ms, &err)) {
+    struct event_state es = { .o = o, .tty = isatty(STDERR_FILENO) == 1 };
+    if (!agent_call(&w, &req, show_event, &es, reply, &buf, o->timeout_ms, &err)) {
+        if (es.bar_shown)
+            fputc('\n', stderr);
         vs_writer_free(&req);
         wire_close(&w);
         free(reply);
         return fail(o, err.code, err.message);
     }
+    if (es.bar_shown)
+        fputc('\n', stderr);
     vs_writer_free(&req);
     vsm_message_u64(reply, VSM_TAG_RESULT, &result);
     vsm_message_text(reply, VSM_TAG_MESSAGE, message, sizeof message);
-    if (action == VSM_ACTION_CHECK && vsm_record_count(reply, VSM_RECORD_CHECK) > 0)
-        rc = show_check(o, reply);
+    if ((action == VSM_ACTION_CHECK || action == VSM_ACTION_MOVE) &&
+        vsm_record_count(reply, VSM_RECORD_CHECK) > 0) {
+        rc = show_check(o, reply);   /* a move stopped at its pre-flight shows why */
+        if (action == VSM_ACTION_MOVE && rc == VS_EXIT_OK)
+            rc = fail(o, (enum vs_errcode)result, message);
+    } else if (action == VSM_ACTION_MOVE && result == 0)
+        rc = show_move(o, reply, message);
     else if (result != 0)
         rc = fail(o, (enum vs_errcode)result, message[0] ? message : "the request failed");
     else if (action == VSM_ACTION_STATUS)

@@ -9,6 +9,7 @@
  * settings snapshots and their reload, the accept loop and its limits. */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -29,6 +30,8 @@
 #include "common/log.h"
 #include "hostagent/audit.h"
 #include "hostagent/daemon.h"
+#include "hostagent/handoff.h"
+#include "hostagent/move.h"
 #include "hostagent/virt.h"
 
 static struct agent agent = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -74,6 +77,31 @@ listen_tcp(const struct agent_listen *l)
         return -1;
     }
     return fd;
+}
+
+/* RUNTIME/jobs/JOB directories of an earlier run (move.h). */
+static unsigned
+sweep_job_dirs(const char *runtime_dir)
+{
+    char parent[300];
+    unsigned n = 0;
+    DIR *d;
+    struct dirent *e;
+
+    snprintf(parent, sizeof parent, "%s/jobs", runtime_dir);
+    d = opendir(parent);
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char dir[600];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
+        move_job_dir_remove(dir);
+        n++;
+    }
+    closedir(d);
+    return n;
 }
 
 static int
@@ -381,6 +409,19 @@ main(int argc, char **argv)
         vs_info("removed %u credential cache director%s left by processes that no longer run",
                 swept, swept == 1 ? "y" : "ies");
     if (!audit_open(cfg->audit_log, &err)) {
+        vs_error("%s", err.message);
+        return 1;
+    }
+    /* a move watches its domain's lifecycle: libvirt's event loop first */
+    if (!virt_events_start(&err)) {
+        vs_error("%s", err.message);
+        return 1;
+    }
+    /* the moves of an agent that died ended with it: their sockets go */
+    unsigned stale = sweep_job_dirs(cfg->runtime_dir);
+    if (stale)
+        vs_info("removed %u move director%s left by an earlier run", stale, stale == 1 ? "y" : "ies");
+    if (!handoff_serve_start(&agent, &err)) {
         vs_error("%s", err.message);
         return 1;
     }

@@ -1,0 +1,866 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* hostagent/move.c: a move, on its source host.
+ *
+ *   1. pre-flight: the check; any failure stops the move, nothing changed;
+ *   2. the destination's agent registers the job (move-prepare, asked as
+ *      the admin through S4U2Proxy, or as this host for a local caller) and
+ *      keeps it while this connection lasts;
+ *   3. this host listens on RUNTIME/jobs/JOB/{libvirt,migration}.sock for
+ *      libvirtd (root only) and carries each connection to the destination's
+ *      agent in a tunnel (tunnel.h); libvirt migrates peer to peer with
+ *      qemu+unix:///system?socket=.../libvirt.sock and unix://.../migration.sock
+ *      (the destination's QEMU listens on the same path there), so no
+ *      libvirt or QEMU TCP port is ever opened;
+ *   4. the hand-off happens inside libvirt's Finish, driven by the
+ *      destination's lock plugin (handoff.h); a refusal there rolls back and
+ *      the VM runs on here;
+ *   5. the reply and the audit say who, from, to, the result, the downtime
+ *      on host clocks (this host's STOP event to the destination's take-over)
+ *      and libvirt's own, the total time, bytes and passes.
+ * Progress goes to the caller as EVENTs every half second; `vsmigrate
+ * cancel JOB` aborts the memory copy. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <uuid/uuid.h>
+
+#include "common/hostname.h"
+#include "common/log.h"
+#include "hostagent/client.h"
+#include "hostagent/daemon.h"
+#include "hostagent/domxml.h"
+#include "hostagent/handoff.h"
+#include "hostagent/move.h"
+#include "hostagent/report.h"
+#include "hostagent/tunnel.h"
+
+#define STREAMS_MAX 32
+#define TICK_MS 500
+#define PEER_TIMEOUT_MS 30000
+
+struct move {
+    struct agent *agent;
+    struct settings *s;
+    struct job job;
+    char dir[256];
+    char sock[2][300];                 /* [0] libvirt, [1] migration */
+    int lfd[2];
+    int stop[2];                       /* a byte here stops the acceptor */
+    pthread_t acceptor;
+    bool acceptor_on;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int streams;                       /* stream threads running */
+    int fds[STREAMS_MAX];              /* their local ends, to cut at the end */
+    uint64_t tunnel_bytes;
+    char stream_error[VS_ERROR_MESSAGE_MAX + 64];
+    /* libvirt */
+    virConnectPtr conn;
+    virDomainPtr dom;
+    int callback;
+    bool migrate_done;
+    int migrate_rc;
+    char migrate_error[1024];
+    int64_t stopped_at;                /* unix ms: the STOP event */
+};
+
+int64_t
+move_unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool
+move_controls_from_xml(const struct domxml_info *vm, struct job *j, struct vs_error *err)
+{
+    j->ncontrols = 0;
+    for (size_t i = 0; i < vm->nleases; i++) {
+        if (strcmp(vm->leases[i].lockspace, "vsmigrate") != 0)
+            continue;
+        if (j->ncontrols == JOB_DISKS_MAX || strlen(vm->leases[i].path) >= JOB_CONTROL_MAX) {
+            vs_error_set(err, VS_ERR_INVALID, "%s has more than %d vsmigrate disks, or a lease "
+                         "path longer than %d bytes", vm->name, JOB_DISKS_MAX, JOB_CONTROL_MAX - 1);
+            return false;
+        }
+        snprintf(j->controls[j->ncontrols++], JOB_CONTROL_MAX, "%s", vm->leases[i].path);
+    }
+    if (j->ncontrols == 0 || j->ncontrols < vm->ndisks) {
+        vs_error_set(err, VS_ERR_INVALID, "%s has %zu disk%s and %zu vsmigrate lease%s: every disk "
+                     "needs its export's lease (lockspace vsmigrate) for the writer hand-off; "
+                     "start the VM with 'vsmigrate start' from a definition that has them (see "
+                     "vsmigrate-hook(8))", vm->name, vm->ndisks, vm->ndisks == 1 ? "" : "s",
+                     j->ncontrols, j->ncontrols == 1 ? "" : "s");
+        return false;
+    }
+    return true;
+}
+
+/* ---- the tunnel's source end ------------------------------------------------------------ */
+
+struct stream {
+    struct move *m;
+    int fd;
+    int slot;
+    enum tunnel_channel channel;
+};
+
+static void
+stream_note_error(struct move *m, const char *what, const struct vs_error *err)
+{
+    pthread_mutex_lock(&m->lock);
+    if (m->stream_error[0] == '\0')
+        snprintf(m->stream_error, sizeof m->stream_error, "%s: %s", what, err->message);
+    pthread_mutex_unlock(&m->lock);
+    vs_info("job %s: %s: %s", m->job.id, what, err->message);
+}
+
+/* Open the tunnel for one stream: authenticate to the destination as this
+ * host, name the job and the channel, switch to TLS under the derived key. */
+static bool
+stream_open(struct move *m, enum tunnel_channel ch, struct wire *w, struct tunnel_tls **tls,
+            struct vs_error *err)
+{
+    const struct agent_config *c = m->s->cfg;
+    struct agent_target t = { .host = m->job.to, .port = c->peer_port,
+                              .confidential = c->confidentiality, .timeout_ms = PEER_TIMEOUT_MS };
+    struct vsm_message *reply = malloc(sizeof *reply);
+    enum agent_open_stage stage;
+    struct vs_writer req;
+    uint8_t psk[TUNNEL_PSK_LEN];
+    void *buf = NULL;
+    bool ok = false;
+
+    if (reply == NULL || !agent_open(w, &t, NULL, m->s->acc, &stage, err)) {
+        if (reply == NULL)
+            vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        free(reply);
+        return false;
+    }
+    agent_request_begin(w, &req, "tunnel");
+    vsm_message_add_text(&req, VSM_TAG_JOB, m->job.id);
+    vsm_message_add_text(&req, VSM_TAG_CHANNEL, tunnel_channel_name(ch));
+    if (agent_call(w, &req, NULL, NULL, reply, &buf, PEER_TIMEOUT_MS, err)) {
+        uint64_t code = VS_ERR_PROTOCOL;
+        char msg[1024] = "";
+        vsm_message_u64(reply, VSM_TAG_RESULT, &code);
+        vsm_message_text(reply, VSM_TAG_MESSAGE, msg, sizeof msg);
+        if (code != VS_OK)
+            vs_error_set(err, (enum vs_errcode)code, "%s refused the tunnel: %s", m->job.to, msg);
+        else
+            ok = tunnel_psk(w->ctx, m->job.id, ch, psk, err) &&
+                 tunnel_tls_start(w->fd, true, psk, PEER_TIMEOUT_MS, tls, err);
+    }
+    memset(psk, 0, sizeof psk);
+    vs_writer_free(&req);
+    free(buf);
+    free(reply);
+    return ok;
+}
+
+static void *
+stream_run(void *arg)
+{
+    struct stream *st = arg;
+    struct move *m = st->m;
+    struct tunnel_tls *tls = NULL;
+    struct tunnel_counts counts = { 0, 0 };
+    struct vs_error err;
+    struct wire w;
+
+    wire_init(&w, -1, m->job.to);
+    if (!stream_open(m, st->channel, &w, &tls, &err))
+        stream_note_error(m, "opening a tunnel", &err);
+    else if (!tunnel_relay(st->fd, tls, &counts, &err) && st->channel == TUNNEL_MIGRATION)
+        stream_note_error(m, "the migration stream", &err);
+    tunnel_tls_free(tls);
+    wire_close(&w);
+    pthread_mutex_lock(&m->lock);
+    m->tunnel_bytes += counts.plain_to_tls + counts.tls_to_plain;
+    m->fds[st->slot] = -1;
+    close(st->fd);
+    m->streams--;
+    pthread_cond_broadcast(&m->cond);
+    pthread_mutex_unlock(&m->lock);
+    free(st);
+    return NULL;
+}
+
+static void
+stream_start(struct move *m, int fd, enum tunnel_channel ch)
+{
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    struct stream *st;
+    pthread_t th;
+    int slot = -1;
+
+    /* the job's directory is root's alone; the kernel says who connected */
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || cr.uid != 0) {
+        close(fd);
+        return;
+    }
+    pthread_mutex_lock(&m->lock);
+    for (int i = 0; i < STREAMS_MAX && slot < 0; i++)
+        if (m->fds[i] < 0)
+            slot = i;
+    if (slot >= 0) {
+        m->fds[slot] = fd;
+        m->streams++;
+    }
+    pthread_mutex_unlock(&m->lock);
+    st = slot >= 0 ? malloc(sizeof *st) : NULL;
+    if (st == NULL) {
+        vs_warn("job %s: more than %d streams at once; one refused", m->job.id, STREAMS_MAX);
+        if (slot >= 0) {
+            pthread_mutex_lock(&m->lock);
+            m->fds[slot] = -1;
+            m->streams--;
+            pthread_mutex_unlock(&m->lock);
+        }
+        close(fd);
+        return;
+    }
+    *st = (struct stream){ .m = m, .fd = fd, .slot = slot, .channel = ch };
+    if (pthread_create(&th, NULL, stream_run, st) != 0) {
+        pthread_mutex_lock(&m->lock);
+        m->fds[slot] = -1;
+        m->streams--;
+        pthread_mutex_unlock(&m->lock);
+        close(fd);
+        free(st);
+        return;
+    }
+    pthread_detach(th);
+}
+
+static void *
+accept_run(void *arg)
+{
+    struct move *m = arg;
+
+    for (;;) {
+        struct pollfd p[3] = { { .fd = m->lfd[0], .events = POLLIN },
+                               { .fd = m->lfd[1], .events = POLLIN },
+                               { .fd = m->stop[0], .events = POLLIN } };
+        if (poll(p, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[2].revents)
+            break;
+        for (int i = 0; i < 2; i++)
+            if (p[i].revents & POLLIN) {
+                int fd = accept4(m->lfd[i], NULL, NULL, SOCK_CLOEXEC);
+                if (fd >= 0)
+                    stream_start(m, fd, i == 0 ? TUNNEL_LIBVIRT : TUNNEL_MIGRATION);
+            }
+    }
+    return NULL;
+}
+
+static int
+listen_at(const char *path, struct vs_error *err)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 || listen(fd, 16) != 0) {
+        vs_error_set(err, VS_ERR_IO, "cannot listen on %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool
+move_job_dir(const struct agent_config *c, const char *job, char *dir, size_t len,
+             struct vs_error *err)
+{
+    char parent[256];
+
+    snprintf(parent, sizeof parent, "%s/jobs", c->runtime_dir);
+    if ((size_t)snprintf(dir, len, "%s/%s", parent, job) >= len || strlen(dir) + 20 > 107) {
+        vs_error_set(err, VS_ERR_INVALID, "runtime_dir %s is too long for the move's sockets",
+                     c->runtime_dir);
+        return false;
+    }
+    /* root's alone: the sockets in it carry a VM's memory and a libvirt
+     * connection with root's rights */
+    if ((mkdir(parent, 0700) != 0 && errno != EEXIST) || chmod(parent, 0700) != 0 ||
+        mkdir(dir, 0700) != 0) {
+        vs_error_set(err, VS_ERR_IO, "cannot make %s: %s", dir, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+void
+move_job_dir_remove(const char *dir)
+{
+    char path[400];
+    static const char *const names[] = { "libvirt.sock", "migration.sock" };
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static bool
+tunnel_listen(struct move *m, struct vs_error *err)
+{
+    if (!move_job_dir(m->s->cfg, m->job.id, m->dir, sizeof m->dir, err))
+        return false;
+    snprintf(m->sock[0], sizeof m->sock[0], "%s/libvirt.sock", m->dir);
+    snprintf(m->sock[1], sizeof m->sock[1], "%s/migration.sock", m->dir);
+    if ((m->lfd[0] = listen_at(m->sock[0], err)) < 0 || (m->lfd[1] = listen_at(m->sock[1], err)) < 0)
+        return false;
+    if (pipe2(m->stop, O_CLOEXEC) != 0 || pthread_create(&m->acceptor, NULL, accept_run, m) != 0) {
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot start the move's tunnel");
+        return false;
+    }
+    m->acceptor_on = true;
+    return true;
+}
+
+/* Stop accepting; give the streams a moment to end by themselves (libvirt
+ * closes them after Confirm), then cut what is left, and wait for all. */
+static void
+tunnel_close(struct move *m)
+{
+    if (m->acceptor_on) {
+        if (write(m->stop[1], "x", 1) < 0)
+            vs_debug("job %s: stopping the acceptor: %s", m->job.id, strerror(errno));
+        pthread_join(m->acceptor, NULL);
+    }
+    for (int i = 0; i < 2; i++)
+        if (m->lfd[i] >= 0)
+            close(m->lfd[i]);
+    for (int i = 0; i < 2; i++)
+        if (m->stop[i] >= 0)
+            close(m->stop[i]);
+    pthread_mutex_lock(&m->lock);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    while (m->streams > 0 && pthread_cond_timedwait(&m->cond, &m->lock, &until) == 0)
+        ;
+    for (int i = 0; i < STREAMS_MAX; i++)
+        if (m->fds[i] >= 0)
+            shutdown(m->fds[i], SHUT_RDWR);
+    while (m->streams > 0)
+        pthread_cond_wait(&m->cond, &m->lock);
+    pthread_mutex_unlock(&m->lock);
+    if (m->dir[0])
+        move_job_dir_remove(m->dir);
+}
+
+/* ---- libvirt ---------------------------------------------------------------------------------- */
+
+static const char *
+virt_error(void)
+{
+    virErrorPtr e = virGetLastError();
+    return e && e->message ? e->message : "unknown libvirt error";
+}
+
+static void
+on_lifecycle(virConnectPtr c, virDomainPtr d, int event, int detail, void *opaque)
+{
+    struct move *m = opaque;
+
+    (void)c;
+    (void)d;
+    (void)detail;
+    /* the source's vCPUs stop at the switch-over: the downtime starts here */
+    if (event == VIR_DOMAIN_EVENT_SUSPENDED) {
+        pthread_mutex_lock(&m->lock);
+        if (m->stopped_at == 0)
+            m->stopped_at = move_unix_ms();
+        pthread_mutex_unlock(&m->lock);
+    }
+}
+
+static void *
+migrate_run(void *arg)
+{
+    struct move *m = arg;
+    char dconn[400], uri[400];
+    virTypedParameterPtr p = NULL;
+    int np = 0, maxp = 0, rc;
+
+    snprintf(dconn, sizeof dconn, "qemu+unix:///system?socket=%s", m->sock[0]);
+    snprintf(uri, sizeof uri, "unix://%s", m->sock[1]);
+    virTypedParamsAddString(&p, &np, &maxp, VIR_MIGRATE_PARAM_URI, uri);
+    rc = virDomainMigrateToURI3(m->dom, dconn, p, (unsigned)np,
+                                VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST |
+                                    VIR_MIGRATE_UNDEFINE_SOURCE);
+    virTypedParamsFree(p, np);
+    pthread_mutex_lock(&m->lock);
+    m->migrate_rc = rc;
+    if (rc != 0)
+        snprintf(m->migrate_error, sizeof m->migrate_error, "%s", virt_error());
+    m->migrate_done = true;
+    pthread_cond_broadcast(&m->cond);
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+struct progress {
+    uint64_t processed, remaining, total, bps, iterations;
+};
+
+static void
+progress_read(struct move *m, struct progress *pr)
+{
+    virTypedParameterPtr p = NULL;
+    int np = 0, type = 0;
+    unsigned long long v;
+
+    if (virDomainGetJobStats(m->dom, &type, &p, &np, 0) != 0 || type == VIR_DOMAIN_JOB_NONE) {
+        virTypedParamsFree(p, np);
+        return;
+    }
+    if (virTypedParamsGetULLong(p, np, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &v) == 1)
+        pr->processed = v;
+    if (virTypedParamsGetULLong(p, np, VIR_DOMAIN_JOB_MEMORY_REMAINING, &v) == 1)
+        pr->remaining = v;
+    if (virTypedParamsGetULLong(p, np, VIR_DOMAIN_JOB_MEMORY_TOTAL, &v) == 1)
+        pr->total = v;
+    if (virTypedParamsGetULLong(p, np, VIR_DOMAIN_JOB_MEMORY_BPS, &v) == 1)
+        pr->bps = v;
+    if (virTypedParamsGetULLong(p, np, VIR_DOMAIN_JOB_MEMORY_ITERATION, &v) == 1)
+        pr->iterations = v;
+    virTypedParamsFree(p, np);
+}
+
+static unsigned
+per_mille(const struct progress *pr)
+{
+    if (pr->total == 0)
+        return 0;
+    uint64_t left = pr->remaining > pr->total ? pr->total : pr->remaining;
+    unsigned pm = (unsigned)((pr->total - left) * 1000 / pr->total);
+    return pm > 999 ? 999 : pm;
+}
+
+/* One progress EVENT to the caller; a caller gone away does not stop the move. */
+static void
+send_progress(struct request_ctx *r, struct move *m, const char *phase, const struct progress *pr,
+              long long elapsed, bool *caller_gone)
+{
+    struct vs_writer w;
+    struct vs_error err;
+
+    jobs_set_phase(&m->agent->jobs, m->job.id, phase, per_mille(pr));
+    if (*caller_gone)
+        return;
+    vs_writer_init(&w, 4096);
+    vsm_message_begin(&w, VSM_MSG_EVENT, r->req->id);
+    vsm_message_add_text(&w, VSM_TAG_JOB, m->job.id);
+    vsm_message_add_text(&w, VSM_TAG_PHASE, phase);
+    vsm_message_add_u64(&w, VSM_TAG_PROGRESS, per_mille(pr));
+    vsm_message_add_u64(&w, VSM_TAG_BYTES, pr->processed);
+    vsm_message_add_u64(&w, VSM_TAG_TOTAL_BYTES, pr->total);
+    vsm_message_add_u64(&w, VSM_TAG_REMAINING, pr->remaining);
+    vsm_message_add_u64(&w, VSM_TAG_RATE, pr->bps);
+    vsm_message_add_u64(&w, VSM_TAG_ITERATIONS, pr->iterations);
+    vsm_message_add_u64(&w, VSM_TAG_ELAPSED_MS, (uint64_t)elapsed);
+    if (!wire_send_message(r->w, &w, 5000, &err)) {
+        vs_info("job %s: the caller went away (%s); the move goes on", m->job.id, err.message);
+        *caller_gone = true;
+    }
+    vs_writer_free(&w);
+}
+
+/* ---- the destination's half, over the control connection ------------------------------ */
+
+static bool
+destination_prepare(struct request_ctx *r, struct move *m, const char *xml, struct wire *w,
+                    struct vs_error *err)
+{
+    const struct agent_config *c = r->s->cfg;
+    struct agent_target t = { .host = m->job.to, .port = c->peer_port,
+                              .confidential = c->confidentiality, .timeout_ms = PEER_TIMEOUT_MS };
+    struct vsm_message *reply = malloc(sizeof *reply);
+    enum agent_open_stage stage;
+    struct vs_writer req;
+    void *buf = NULL;
+    bool ok = false;
+
+    if (reply == NULL) {
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    /* as the admin (S4U2Proxy) when an admin asked over the network; as this
+     * host for root on this host's socket */
+    if (!agent_open(w, &t, r->accepted, r->accepted ? NULL : r->s->acc, &stage, err)) {
+        free(reply);
+        return false;
+    }
+    agent_request_begin(w, &req, "move-prepare");
+    vsm_message_add_text(&req, VSM_TAG_JOB, m->job.id);
+    vsm_message_add_text(&req, VSM_TAG_VM, m->job.vm);
+    vsm_message_add_text(&req, VSM_TAG_FROM, r->agent->host);
+    vsm_message_add_text(&req, VSM_TAG_TO, m->job.to);
+    vsm_message_add_text(&req, VSM_TAG_ON_BEHALF_OF, r->caller);
+    vsm_message_add_text(&req, VSM_TAG_DOMAIN_XML, xml);
+    if (agent_call(w, &req, NULL, NULL, reply, &buf, c->request_timeout_ms, err)) {
+        uint64_t code = VS_ERR_PROTOCOL;
+        char msg[1024] = "";
+        vsm_message_u64(reply, VSM_TAG_RESULT, &code);
+        vsm_message_text(reply, VSM_TAG_MESSAGE, msg, sizeof msg);
+        ok = code == VS_OK;
+        if (!ok)
+            vs_error_set(err, (enum vs_errcode)code, "%s: %s", m->job.to, msg);
+    }
+    vs_writer_free(&req);
+    free(buf);
+    free(reply);
+    return ok;
+}
+
+struct destination_result {
+    bool handed_off;
+    int64_t resumed_at;
+    long long handoff_ms;
+    long long libvirt_downtime_ms;
+    char error[VS_ERROR_MESSAGE_MAX + 600];
+};
+
+/* Tell the destination the move is over (ok or not) and learn its side. */
+static void
+destination_end(struct move *m, struct wire *w, bool migrated, struct destination_result *out)
+{
+    struct vsm_message *reply = malloc(sizeof *reply);
+    struct vs_writer req;
+    struct vs_error err;
+    void *buf = NULL;
+
+    memset(out, 0, sizeof *out);
+    out->libvirt_downtime_ms = -1;
+    if (reply == NULL)
+        return;
+    agent_request_begin(w, &req, "move-end");
+    vsm_message_add_text(&req, VSM_TAG_JOB, m->job.id);
+    vsm_message_add_u64(&req, VSM_TAG_RESULT, migrated ? VS_OK : VS_ERR_INTERNAL);
+    if (agent_call(w, &req, NULL, NULL, reply, &buf, PEER_TIMEOUT_MS, &err)) {
+        uint64_t v;
+        if (vsm_message_u64(reply, VSM_TAG_RESUMED_AT, &v)) {
+            out->resumed_at = (int64_t)v;
+            out->handed_off = true;
+        }
+        if (vsm_message_u64(reply, VSM_TAG_HANDOFF_MS, &v))
+            out->handoff_ms = (long long)v;
+        if (vsm_message_u64(reply, VSM_TAG_LIBVIRT_DOWNTIME_MS, &v))
+            out->libvirt_downtime_ms = (long long)v;
+        vsm_message_text(reply, VSM_TAG_MESSAGE, out->error, sizeof out->error);
+    } else {
+        snprintf(out->error, sizeof out->error, "%s did not say how its side ended: %s",
+                 m->job.to, err.message);
+    }
+    vs_writer_free(&req);
+    free(buf);
+    free(reply);
+}
+
+/* ---- the move ------------------------------------------------------------------------------ */
+
+static void
+reply_moved(struct request_ctx *r, struct move *m, const struct progress *pr, long long total,
+            const struct destination_result *d)
+{
+    struct vs_writer w;
+    char msg[1024];
+    long long down = d->resumed_at && m->stopped_at ? d->resumed_at - m->stopped_at : -1;
+
+    r->move = (struct audit_move){ .present = true, .downtime_ms = down,
+                                   .libvirt_downtime_ms = d->libvirt_downtime_ms,
+                                   .handoff_ms = d->handoff_ms, .total_ms = total,
+                                   .bytes = (long long)pr->processed,
+                                   .iterations = (long long)pr->iterations, .role = "source" };
+    snprintf(msg, sizeof msg, "%s runs on %s: downtime %lld ms (hand-off %lld ms; libvirt says "
+             "%lld ms), %lld ms in all, %.1f MiB in %llu pass%s", m->job.vm, m->job.to, down,
+             d->handoff_ms, d->libvirt_downtime_ms, total, (double)pr->processed / 1048576.0,
+             (unsigned long long)pr->iterations, pr->iterations == 1 ? "" : "es");
+    reply_begin(r, &w);
+    vsm_message_add_text(&w, VSM_TAG_JOB, m->job.id);
+    if (down >= 0)
+        vsm_message_add_u64(&w, VSM_TAG_DOWNTIME_MS, (uint64_t)down);
+    if (d->libvirt_downtime_ms >= 0)
+        vsm_message_add_u64(&w, VSM_TAG_LIBVIRT_DOWNTIME_MS, (uint64_t)d->libvirt_downtime_ms);
+    vsm_message_add_u64(&w, VSM_TAG_HANDOFF_MS, (uint64_t)d->handoff_ms);
+    vsm_message_add_u64(&w, VSM_TAG_ELAPSED_MS, (uint64_t)total);
+    vsm_message_add_u64(&w, VSM_TAG_BYTES, pr->processed);
+    vsm_message_add_u64(&w, VSM_TAG_ITERATIONS, pr->iterations);
+    reply_send(r, &w, VS_OK, msg);
+}
+
+/* Where is the VM now that the migration failed? Say it in words. */
+static void
+reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool timed_out,
+                const struct destination_result *d)
+{
+    char msg[4096], where[1024];
+    int state = 0, reason = 0;
+    const char *why = d->error[0] ? d->error : m->stream_error[0] ? m->stream_error
+                                                                   : m->migrate_error;
+    enum vs_errcode code = cancelled ? VS_ERR_INTERNAL : timed_out ? VS_ERR_TIMEOUT
+                         : d->error[0] ? VS_ERR_DENIED : VS_ERR_UNAVAILABLE;
+
+    if (virDomainGetState(m->dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
+        snprintf(where, sizeof where, "%s runs on %s, as before", m->job.vm, r->agent->host);
+    else if (state == VIR_DOMAIN_PAUSED)
+        snprintf(where, sizeof where, "%s is PAUSED on %s: no host could take its disks' "
+                 "writer; 'virsh resume %s' there once the cause is fixed", m->job.vm,
+                 r->agent->host, m->job.vm);
+    else
+        snprintf(where, sizeof where, "%s's state on %s is %d ('vsmigrate list' on both hosts)",
+                 m->job.vm, r->agent->host, state);
+    if (cancelled)
+        snprintf(msg, sizeof msg, "job %s was cancelled; %s", m->job.id, where);
+    else if (timed_out)
+        snprintf(msg, sizeof msg, "job %s ran past move_timeout in [migration] and was "
+                 "cancelled; %s", m->job.id, where);
+    else
+        snprintf(msg, sizeof msg, "the move of %s to %s failed: %s; %s", m->job.vm, m->job.to,
+                 why[0] ? why : "libvirt gave no reason", where);
+    if (cancelled)
+        code = VS_ERR_INTERNAL;
+    struct vs_writer w;
+    reply_begin(r, &w);
+    vsm_message_add_text(&w, VSM_TAG_JOB, m->job.id);
+    reply_send(r, &w, code, msg);
+}
+
+/* Run the migration, reporting progress, until it ends. */
+static void
+watch_migration(struct request_ctx *r, struct move *m, struct progress *pr, bool *cancelled,
+                bool *timed_out)
+{
+    long long t0 = wire_now_ms();
+    bool caller_gone = false, aborted = false;
+
+    pthread_mutex_lock(&m->lock);
+    while (!m->migrate_done) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += TICK_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&m->cond, &m->lock, &until);
+        if (m->migrate_done)
+            break;
+        pthread_mutex_unlock(&m->lock);
+        long long elapsed = wire_now_ms() - t0;
+        if (!aborted && jobs_cancelled(&m->agent->jobs, m->job.id))
+            *cancelled = true;
+        if (!aborted && elapsed > r->s->cfg->move_timeout_ms)
+            *timed_out = true;
+        if (!aborted && (*cancelled || *timed_out)) {
+            /* QEMU stops the stream and libvirt resumes the VM here */
+            aborted = true;
+            if (virDomainAbortJob(m->dom) != 0)
+                vs_warn("job %s: libvirt did not abort: %s", m->job.id, virt_error());
+        }
+        progress_read(m, pr);
+        send_progress(r, m, aborted ? "cancelling" : "memory copy", pr, elapsed, &caller_gone);
+        pthread_mutex_lock(&m->lock);
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+static struct move *
+move_new(struct request_ctx *r)
+{
+    struct move *m = calloc(1, sizeof *m);
+
+    if (m == NULL)
+        return NULL;
+    m->agent = r->agent;
+    m->s = r->s;
+    m->lfd[0] = m->lfd[1] = m->stop[0] = m->stop[1] = -1;
+    m->callback = -1;
+    for (int i = 0; i < STREAMS_MAX; i++)
+        m->fds[i] = -1;
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->cond, NULL);
+    return m;
+}
+
+static void
+move_free(struct move *m)
+{
+    if (m->callback >= 0)
+        virConnectDomainEventDeregisterAny(m->conn, m->callback);
+    tunnel_close(m);
+    if (m->dom)
+        virDomainFree(m->dom);
+    if (m->conn)
+        virConnectClose(m->conn);
+    pthread_mutex_destroy(&m->lock);
+    pthread_cond_destroy(&m->cond);
+    free(m);
+}
+
+/* The job: its id, VM, ends, and the VM's export control sockets. */
+static bool
+job_make(struct request_ctx *r, const char *xml, struct job *j, struct vs_error *err)
+{
+    struct domxml_info *vm = calloc(1, sizeof *vm);
+    uuid_t u;
+    bool ok;
+
+    if (vm == NULL) {
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    memset(j, 0, sizeof *j);
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, j->id);
+    j->role = JOB_SOURCE;
+    snprintf(j->vm, sizeof j->vm, "%s", r->vm);
+    snprintf(j->from, sizeof j->from, "%s", r->agent->host);
+    snprintf(j->to, sizeof j->to, "%s", r->to);
+    snprintf(j->peer, sizeof j->peer, "%s", r->to);
+    snprintf(j->user, sizeof j->user, "%s", r->caller);
+    snprintf(j->phase, sizeof j->phase, "prepare");
+    ok = domxml_parse(xml, strlen(xml), vm, err) && move_controls_from_xml(vm, j, err);
+    domxml_free(vm);
+    free(vm);
+    return ok;
+}
+
+/* Everything up to the memory copy; false after replying. */
+static bool
+move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *dest_open)
+{
+    struct report *rep;
+    struct vs_error err;
+    char *xml = NULL;
+
+    rep = preflight_report(r, &xml);
+    if (rep == NULL) {
+        free(xml);
+        reply_error(r, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    if (report_failures(rep) > 0) {   /* nothing has changed anywhere */
+        reply_report(r, rep);
+        free(xml);
+        return false;
+    }
+    free(rep);
+    if (!job_make(r, xml, &m->job, &err) || !jobs_add(&r->agent->jobs, &m->job, &err)) {
+        free(xml);
+        reply_error(r, err.code, err.message);
+        return false;
+    }
+    snprintf(r->job, sizeof r->job, "%s", m->job.id);
+    *dest_open = destination_prepare(r, m, xml, dest, &err);
+    free(xml);
+    if (!*dest_open || !tunnel_listen(m, &err)) {
+        jobs_remove(&r->agent->jobs, m->job.id);
+        vs_error_prefix(&err, "%s stays on %s", r->vm, r->agent->host);
+        reply_error(r, err.code, err.message);
+        return false;
+    }
+    m->conn = virConnectOpen(r->s->cfg->libvirt_uri);
+    m->dom = m->conn ? virDomainLookupByName(m->conn, r->vm) : NULL;
+    if (m->dom)
+        m->callback = virConnectDomainEventRegisterAny(m->conn, m->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                                       VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), m, NULL);
+    if (m->dom == NULL) {
+        jobs_remove(&r->agent->jobs, m->job.id);
+        snprintf(err.message, sizeof err.message, "libvirt on %s lost %s: %s", r->agent->host,
+                 r->vm, virt_error());
+        reply_error(r, VS_ERR_NOTFOUND, err.message);
+        return false;
+    }
+    return true;
+}
+
+void
+do_move(struct request_ctx *r)
+{
+    struct move *m;
+    struct wire dest;
+    struct progress pr = { 0 };
+    struct destination_result d;
+    bool dest_open = false, cancelled = false, timed_out = false;
+    pthread_t th;
+    long long t0 = wire_now_ms();
+
+    if (!request_vm_route(r, "move"))
+        return;
+    m = move_new(r);
+    if (m == NULL) {
+        reply_error(r, VS_ERR_NOMEM, "out of memory");
+        return;
+    }
+    wire_init(&dest, -1, r->to);
+    if (!move_prepare(r, m, &dest, &dest_open))
+        goto out;
+    send_progress(r, m, "memory copy", &pr, 0, &(bool){ false });
+    if (pthread_create(&th, NULL, migrate_run, m) != 0) {
+        reply_error(r, VS_ERR_INTERNAL, "cannot start the migration's thread");
+        jobs_remove(&r->agent->jobs, m->job.id);
+        goto out;
+    }
+    watch_migration(r, m, &pr, &cancelled, &timed_out);
+    pthread_join(th, NULL);
+    destination_end(m, &dest, m->migrate_rc == 0, &d);
+    if (m->migrate_rc == 0)
+        reply_moved(r, m, &pr, wire_now_ms() - t0, &d);
+    else
+        reply_not_moved(r, m, cancelled, timed_out, &d);
+    jobs_remove(&r->agent->jobs, m->job.id);
+out:
+    if (dest_open)
+        wire_close(&dest);
+    move_free(m);
+}
+
+/* The destination asks this host, as itself, to let the writer go. */
+void
+do_handoff_release(struct request_ctx *r)
+{
+    struct job j;
+    struct vs_error err;
+    char msg[1024];
+
+    vsm_message_text(r->req, VSM_TAG_JOB, r->job, sizeof r->job);
+    if (!jobs_find(&r->agent->jobs, r->job, &j) || j.role != JOB_SOURCE ||
+        !vs_host_same(j.to, r->who->via)) {
+        snprintf(msg, sizeof msg, "%s has no move %s toward %s", r->agent->host, r->job,
+                 r->who->via);
+        reply_error(r, VS_ERR_DENIED, msg);
+        return;
+    }
+    snprintf(r->vm, sizeof r->vm, "%s", j.vm);
+    snprintf(r->to, sizeof r->to, "%s", j.to);
+    if (handoff_release_writer(r->agent, &j, &err))
+        reply_error(r, VS_OK, NULL);
+    else
+        reply_error(r, err.code, err.message);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* smbio/control_client.c: one exchange with a disk export's control socket. */
+#include <config.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "smbio/control_client.h"
+
+static long long
+mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool
+smbio_control_call(const char *control, const char *command, long long timeout_ms, bool *busy,
+                   char *why, size_t whylen)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    char reply[4096], ok[8] = "", code[32] = "", line[32];
+    size_t used = 0;
+    long long deadline = mono_ms() + timeout_ms;
+    int fd, n;
+
+    if (busy)
+        *busy = false;
+    if (strlen(control) >= sizeof sun.sun_path) {
+        snprintf(why, whylen, "the control socket path %s is too long for a unix socket", control);
+        return false;
+    }
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", control);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+        snprintf(why, whylen, "cannot reach the disk export at %s: %s (is the export running? "
+                 "it is started with the VM)", control, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    n = snprintf(line, sizeof line, "%s\n", command);
+    if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
+        snprintf(why, whylen, "cannot talk to the disk export at %s: %s", control, strerror(errno));
+        close(fd);
+        return false;
+    }
+    while (used < sizeof reply - 1 && memchr(reply, '\n', used) == NULL) {
+        long long left = deadline - mono_ms();
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+            snprintf(why, whylen, "the disk export at %s did not answer '%s' within %lld ms (is "
+                     "the file server reachable?)", control, command, timeout_ms);
+            close(fd);
+            return false;
+        }
+        ssize_t got = read(fd, reply + used, sizeof reply - 1 - used);
+        if (got <= 0)
+            break;
+        used += (size_t)got;
+    }
+    close(fd);
+    reply[used] = '\0';
+    if (json_field(reply, "ok", ok, sizeof ok) && strcmp(ok, "true") == 0)
+        return true;
+    if (busy && json_field(reply, "code", code, sizeof code) && strcmp(code, "busy") == 0)
+        *busy = true;
+    if (json_field(reply, "error", why, whylen) == NULL)
+        snprintf(why, whylen, "the disk export at %s gave no answer to '%s'", control, command);
+    return false;
+}

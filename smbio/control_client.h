@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* smbio/control_client.h: asking a running disk export (control.h) to
+ * release, promote or report, bounded in time.
+ *
+ * libc and common/json only, so that the lock-manager plugin, which runs
+ * inside libvirtd, can carry it without libsmbclient. */
+#ifndef VSM_SMBIO_CONTROL_CLIENT_H
+#define VSM_SMBIO_CONTROL_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Send command ("release", "promote", "status") to the export's control
+ * socket and read its JSON line, all within timeout_ms. true when the
+ * export answers "ok":true; otherwise why says what went wrong, in words
+ * (the export's own reason when it gave one), and *busy (may be NULL) says
+ * whether another writer holds the disk. */
+bool smbio_control_call(const char *control, const char *command, long long timeout_ms,
+                        bool *busy, char *why, size_t whylen);
+
+#endif
