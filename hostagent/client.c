@@ -130,3 +130,21 @@ agent_call(struct wire *w, struct vs_writer *req,
         *buf = NULL;
     }
 }
+
+bool
+agent_call_ok(struct wire *w, struct vs_writer *req, struct vsm_message *reply, void **buf,
+              long long timeout_ms, struct vs_error *err)
+{
+    uint64_t code = VS_ERR_PROTOCOL;
+    char msg[1024] = "";
+
+    if (!agent_call(w, req, NULL, NULL, reply, buf, timeout_ms, err))
+        return false;
+    vsm_message_u64(reply, VSM_TAG_RESULT, &code);
+    vsm_message_text(reply, VSM_TAG_MESSAGE, msg, sizeof msg);
+    if (code == VS_OK)
+        return true;
+    vs_error_set(err, code < VS_ERR__COUNT ? (enum vs_errcode)code : VS_ERR_PROTOCOL, "%s",
+                 msg[0] ? msg : "refused without a reason");
+    return false;
+}

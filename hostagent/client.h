@@ -49,4 +49,9 @@ bool agent_call(struct wire *w, struct vs_writer *req,
                 void (*on_event)(const struct vsm_message *ev, void *opaque), void *opaque,
                 struct vsm_message *reply, void **buf, long long timeout_ms, struct vs_error *err);
 
+/* agent_call for a request that has no events, then its result: true when
+ * 0; otherwise err holds the reply's code and message. */
+bool agent_call_ok(struct wire *w, struct vs_writer *req, struct vsm_message *reply, void **buf,
+                   long long timeout_ms, struct vs_error *err);
+
 #endif

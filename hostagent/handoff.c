@@ -26,39 +26,6 @@
 
 #define LINE_TIMEOUT_MS 5000
 
-/* ---- the plugin's request line ----------------------------------------------------------- */
-
-bool
-handoff_line_parse(const char *line, size_t len, char *vm, size_t vmlen, struct vs_error *err)
-{
-    static const char verb[] = "handoff ";
-    size_t n;
-
-    if (len > 0 && line[len - 1] == '\n')
-        len--;
-    if (len > HANDOFF_LINE_MAX || len < sizeof verb || memcmp(line, verb, sizeof verb - 1) != 0) {
-        vs_error_set(err, VS_ERR_PROTOCOL, "expected one line \"handoff VM\" of at most %d bytes",
-                     HANDOFF_LINE_MAX);
-        return false;
-    }
-    line += sizeof verb - 1;
-    n = len - (sizeof verb - 1);
-    if (n == 0 || n > 255 || n >= vmlen) {
-        vs_error_set(err, VS_ERR_PROTOCOL, "a VM name of 1 to 255 bytes");
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)line[i];
-        if (c <= 0x20 || c == 0x7f) {
-            vs_error_set(err, VS_ERR_PROTOCOL, "a VM name with a space or control character");
-            return false;
-        }
-    }
-    memcpy(vm, line, n);
-    vm[n] = '\0';
-    return true;
-}
-
 /* ---- both sides ----------------------------------------------------------------------------- */
 
 static int64_t
@@ -128,16 +95,9 @@ ask_source_release(struct agent *a, struct settings *s, const struct job *j, str
     agent_request_begin(&w, &req, "handoff-release");
     vsm_message_add_text(&req, VSM_TAG_JOB, j->id);
     vsm_message_add_text(&req, VSM_TAG_VM, j->vm);
-    if (agent_call(&w, &req, NULL, NULL, reply, &buf, s->cfg->handoff_timeout_ms, err)) {
-        uint64_t code = VS_ERR_PROTOCOL;
-        char msg[1024] = "";
-        vsm_message_u64(reply, VSM_TAG_RESULT, &code);
-        vsm_message_text(reply, VSM_TAG_MESSAGE, msg, sizeof msg);
-        ok = code == VS_OK;
-        if (!ok)
-            vs_error_set(err, (enum vs_errcode)code, "%s did not release %s's disks: %s", j->from,
-                         j->vm, msg[0] ? msg : "no reason given");
-    }
+    ok = agent_call_ok(&w, &req, reply, &buf, s->cfg->handoff_timeout_ms, err);
+    if (!ok)
+        vs_error_prefix(err, "%s did not release %s's disks", j->from, j->vm);
     vs_writer_free(&req);
     free(buf);
     free(reply);

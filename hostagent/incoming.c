@@ -86,7 +86,22 @@ incoming_job(struct request_ctx *r, const char *xml, struct job *j, struct vs_er
     snprintf(j->peer, sizeof j->peer, "%s", r->from);
     snprintf(j->user, sizeof j->user, "%s", r->who->user ? r->who->user : r->caller);
     snprintf(j->phase, sizeof j->phase, "incoming");
+    j->defined_before = virt_defined(c->libvirt_uri, r->vm);
     return true;
+}
+
+/* A move that failed leaves nothing here: libvirt keeps the persistent
+ * definition it made at Finish; unless the VM was defined here before the
+ * move (and does not run), it goes. */
+static void
+forget_failed_incoming(struct request_ctx *r, const struct job *j)
+{
+    struct vs_error err;
+
+    if (j->defined_before)
+        return;
+    if (!virt_undefine_if_off(r->s->cfg->libvirt_uri, j->vm, &err))
+        vs_warn("job %s: %s", j->id, err.message);
 }
 
 /* Answer move-end with this side's figures. */
@@ -99,6 +114,8 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
     long long libvirt_down = -1;
 
     vsm_message_u64(m, VSM_TAG_RESULT, &source_result);
+    if (source_result != VS_OK)
+        forget_failed_incoming(r, j);
     if (source_result == VS_OK && j->handed_off)
         libvirt_down = virt_last_migration_downtime(r->s->cfg->libvirt_uri, j->vm);
     vs_writer_init(&w, 8192);
@@ -112,6 +129,12 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
         vsm_message_add_u64(&w, VSM_TAG_LIBVIRT_DOWNTIME_MS, (uint64_t)libvirt_down);
     if (j->error[0])
         vsm_message_add_text(&w, VSM_TAG_MESSAGE, j->error);
+    /* the job ends before the source hears it has: a caller who looks next
+     * finds nothing of it here */
+    char dir[256];
+    jobs_remove(&r->agent->jobs, j->id);
+    snprintf(dir, sizeof dir, "%s/jobs/%s", r->s->cfg->runtime_dir, j->id);
+    move_job_dir_remove(dir);
     if (!wire_send_message(r->w, &w, 10000, &err))
         vs_info("job %s: move-end's answer was not sent: %s", j->id, err.message);
     vs_writer_free(&w);
@@ -143,8 +166,11 @@ hold_job(struct request_ctx *r, const char *id, long long t0)
         struct job j;
         int rc = wire_recv_message(r->w, m, &buf, deadline, &err);
 
-        if (rc <= 0)
+        if (rc <= 0) {
+            if (jobs_find(&r->agent->jobs, id, &j) && !j.handed_off)
+                forget_failed_incoming(r, &j);
             break;
+        }
         vsm_message_text(m, VSM_TAG_ACTION, action, sizeof action);
         vsm_message_text(m, VSM_TAG_JOB, job, sizeof job);
         if (m->kind == VSM_MSG_REQUEST && strcmp(action, "move-end") == 0 && strcmp(job, id) == 0 &&

@@ -41,6 +41,7 @@ struct job {
     int64_t stopped_at;            /* unix ms: the source's vCPUs stopped */
     long long handoff_ms;
     bool handed_off;
+    bool defined_before;           /* destination: the VM was defined here before the move */
     char error[VS_ERROR_MESSAGE_MAX]; /* why the hand-off failed, for the report */
     /* the VM's disk exports' control sockets here (its leases' paths) */
     char controls[JOB_DISKS_MAX][JOB_CONTROL_MAX];

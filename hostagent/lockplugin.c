@@ -246,12 +246,13 @@ plugin_add_resource(struct lock_manager *man, unsigned int type, const char *nam
     return 0;
 }
 
-static long long
-now_ms(void)
+/* "what: why" in why */
+static void
+vs_prefix_why(char *why, size_t whylen, const char *what)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    char was[1024];
+    snprintf(was, sizeof was, "%s", why);
+    snprintf(why, whylen, "%s: %.900s", what, was);
 }
 
 /* Ask the local agent to hand the writer over for an incoming migration:
@@ -261,39 +262,16 @@ now_ms(void)
 static int
 agent_handoff(const struct vm *vm, char *why, size_t whylen)
 {
-    struct sockaddr_un sun = { .sun_family = AF_UNIX };
     char line[300], reply[2048], ok[8] = "", code[32] = "";
-    size_t used = 0;
-    long long deadline = now_ms() + HANDOFF_TIMEOUT_MS;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), n;
 
-    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", HANDOFF_SOCKET);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return 0;   /* no agent: the fence alone decides */
-    }
-    n = snprintf(line, sizeof line, "handoff %s\n", vm->name);
-    if (n >= (int)sizeof line || send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
-        close(fd);
+    if ((size_t)snprintf(line, sizeof line, "handoff %s\n", vm->name) >= sizeof line)
         return 0;
+    if (access(HANDOFF_SOCKET, F_OK) != 0)
+        return 0;   /* no agent: the fence alone decides */
+    if (!smbio_line_call(HANDOFF_SOCKET, line, HANDOFF_TIMEOUT_MS, reply, sizeof reply, why, whylen)) {
+        vs_prefix_why(why, whylen, "the local vsmigrated did not finish the writer hand-off");
+        return -1;
     }
-    while (used < sizeof reply - 1 && memchr(reply, '\n', used) == NULL) {
-        long long left = deadline - now_ms();
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
-            snprintf(why, whylen, "the local vsmigrated did not finish the writer hand-off "
-                     "within %d s", HANDOFF_TIMEOUT_MS / 1000);
-            close(fd);
-            return -1;
-        }
-        ssize_t got = read(fd, reply + used, sizeof reply - 1 - used);
-        if (got <= 0)
-            break;
-        used += (size_t)got;
-    }
-    close(fd);
-    reply[used] = '\0';
     if (json_field(reply, "ok", ok, sizeof ok) && strcmp(ok, "true") == 0)
         return 1;
     if (json_field(reply, "code", code, sizeof code) && strcmp(code, "notfound") == 0)

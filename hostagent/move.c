@@ -155,17 +155,11 @@ stream_open(struct move *m, enum tunnel_channel ch, struct wire *w, struct tunne
     agent_request_begin(w, &req, "tunnel");
     vsm_message_add_text(&req, VSM_TAG_JOB, m->job.id);
     vsm_message_add_text(&req, VSM_TAG_CHANNEL, tunnel_channel_name(ch));
-    if (agent_call(w, &req, NULL, NULL, reply, &buf, PEER_TIMEOUT_MS, err)) {
-        uint64_t code = VS_ERR_PROTOCOL;
-        char msg[1024] = "";
-        vsm_message_u64(reply, VSM_TAG_RESULT, &code);
-        vsm_message_text(reply, VSM_TAG_MESSAGE, msg, sizeof msg);
-        if (code != VS_OK)
-            vs_error_set(err, (enum vs_errcode)code, "%s refused the tunnel: %s", m->job.to, msg);
-        else
-            ok = tunnel_psk(w->ctx, m->job.id, ch, psk, err) &&
-                 tunnel_tls_start(w->fd, true, psk, PEER_TIMEOUT_MS, tls, err);
-    }
+    if (!agent_call_ok(w, &req, reply, &buf, PEER_TIMEOUT_MS, err))
+        vs_error_prefix(err, "%s refused the tunnel", m->job.to);
+    else
+        ok = tunnel_psk(w->ctx, m->job.id, ch, psk, err) &&
+             tunnel_tls_start(w->fd, true, psk, PEER_TIMEOUT_MS, tls, err);
     memset(psk, 0, sizeof psk);
     vs_writer_free(&req);
     free(buf);
@@ -525,15 +519,9 @@ destination_prepare(struct request_ctx *r, struct move *m, const char *xml, stru
     vsm_message_add_text(&req, VSM_TAG_TO, m->job.to);
     vsm_message_add_text(&req, VSM_TAG_ON_BEHALF_OF, r->caller);
     vsm_message_add_text(&req, VSM_TAG_DOMAIN_XML, xml);
-    if (agent_call(w, &req, NULL, NULL, reply, &buf, c->request_timeout_ms, err)) {
-        uint64_t code = VS_ERR_PROTOCOL;
-        char msg[1024] = "";
-        vsm_message_u64(reply, VSM_TAG_RESULT, &code);
-        vsm_message_text(reply, VSM_TAG_MESSAGE, msg, sizeof msg);
-        ok = code == VS_OK;
-        if (!ok)
-            vs_error_set(err, (enum vs_errcode)code, "%s: %s", m->job.to, msg);
-    }
+    ok = agent_call_ok(w, &req, reply, &buf, c->request_timeout_ms, err);
+    if (!ok)
+        vs_error_prefix(err, "%s", m->job.to);
     vs_writer_free(&req);
     free(buf);
     free(reply);

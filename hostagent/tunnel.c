@@ -72,6 +72,10 @@ tunnel_psk(struct krb_context *ctx, const char *job, enum tunnel_channel channel
 
 struct tunnel_tls {
     gnutls_session_t session;
+    /* received bytes read ahead: GnuTLS reads a record's header and body
+     * separately, two system calls per 16 KiB record without this */
+    uint8_t *rbuf;
+    size_t rlen, roff;
     gnutls_psk_client_credentials_t client;
     gnutls_psk_server_credentials_t server;
     uint8_t psk[TUNNEL_PSK_LEN];
@@ -91,6 +95,54 @@ server_key(gnutls_session_t session, const char *username, gnutls_datum_t *key)
     memcpy(key->data, t->psk, TUNNEL_PSK_LEN);
     key->size = TUNNEL_PSK_LEN;
     return 0;
+}
+
+static ssize_t
+pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
+{
+    struct tunnel_tls *t = ptr;
+
+    if (t->roff == t->rlen) {
+        ssize_t got;
+        do {
+            got = recv(t->fd, t->rbuf, RELAY_BUFFER, 0);
+        } while (got < 0 && errno == EINTR);
+        if (got <= 0) {
+            gnutls_transport_set_errno(t->session, got < 0 ? errno : 0);
+            return got;
+        }
+        t->rlen = (size_t)got;
+        t->roff = 0;
+    }
+    size_t n = t->rlen - t->roff < len ? t->rlen - t->roff : len;
+    memcpy(data, t->rbuf + t->roff, n);
+    t->roff += n;
+    return (ssize_t)n;
+}
+
+static int
+pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+    struct tunnel_tls *t = ptr;
+    struct pollfd p = { .fd = t->fd, .events = POLLIN };
+
+    if (t->roff < t->rlen)
+        return 1;
+    return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+}
+
+static ssize_t
+push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
+{
+    struct tunnel_tls *t = ptr;
+    ssize_t w;
+
+    do {
+        w = send(t->fd, data, len, MSG_NOSIGNAL);
+    } while (w < 0 && errno == EINTR);
+    if (w < 0)
+        gnutls_transport_set_errno(t->session, errno);
+    return w;
 }
 
 static void
@@ -122,6 +174,12 @@ tunnel_tls_start(int fd, bool client, const uint8_t psk[TUNNEL_PSK_LEN], long lo
         return false;
     }
     t->fd = fd;
+    t->rbuf = malloc(RELAY_BUFFER);
+    if (t->rbuf == NULL) {
+        free(t);
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
     memcpy(t->psk, psk, TUNNEL_PSK_LEN);
     rc = gnutls_init(&t->session, (client ? GNUTLS_CLIENT : GNUTLS_SERVER) | GNUTLS_NO_SIGNAL);
     if (rc == 0 && client) {
@@ -145,7 +203,10 @@ tunnel_tls_start(int fd, bool client, const uint8_t psk[TUNNEL_PSK_LEN], long lo
         return false;
     }
     gnutls_session_set_ptr(t->session, t);
-    gnutls_transport_set_int(t->session, fd);
+    gnutls_transport_set_ptr(t->session, t);
+    gnutls_transport_set_pull_function(t->session, pull);
+    gnutls_transport_set_pull_timeout_function(t->session, pull_timeout);
+    gnutls_transport_set_push_function(t->session, push);
     gnutls_handshake_set_timeout(t->session, (unsigned)timeout_ms);
     do {
         rc = gnutls_handshake(t->session);
@@ -173,6 +234,7 @@ tunnel_tls_free(struct tunnel_tls *t)
     if (t->server)
         gnutls_psk_free_server_credentials(t->server);
     memset(t->psk, 0, sizeof t->psk);
+    free(t->rbuf);
     free(t);
 }
 
@@ -224,6 +286,8 @@ plain_to_tls(void *arg)
         if (got == 0)
             break;
         size_t off = 0;
+        /* corked: the records of one read leave in one write */
+        gnutls_record_cork(d->t->session);
         while (off < (size_t)got) {
             ssize_t w = gnutls_record_send(d->t->session, buf + off, (size_t)got - off);
             if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
@@ -233,6 +297,14 @@ plain_to_tls(void *arg)
                 goto fail;
             }
             off += (size_t)w;
+        }
+        int rc;
+        do {
+            rc = gnutls_record_uncork(d->t->session, GNUTLS_RECORD_WAIT);
+        } while (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED);
+        if (rc < 0) {
+            tls_error(&d->err, "sending through the tunnel", rc);
+            goto fail;
         }
         d->bytes += (uint64_t)got;
     }

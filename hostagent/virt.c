@@ -423,3 +423,37 @@ virt_last_migration_downtime(const char *uri, const char *name)
         virConnectClose(c);
     return out;
 }
+
+bool
+virt_defined(const char *uri, const char *name)
+{
+    virConnectPtr c = virConnectOpen(uri);
+    virDomainPtr d = c ? virDomainLookupByName(c, name) : NULL;
+    bool found = d != NULL;
+
+    if (d)
+        virDomainFree(d);
+    if (c)
+        virConnectClose(c);
+    return found;
+}
+
+bool
+virt_undefine_if_off(const char *uri, const char *name, struct vs_error *err)
+{
+    virConnectPtr c = open_libvirt(uri, err);
+    virDomainPtr d;
+    bool ok = true;
+
+    if (c == NULL)
+        return false;
+    d = virDomainLookupByName(c, name);
+    if (d != NULL && virDomainIsActive(d) == 0 && virDomainUndefine(d) != 0) {
+        vs_error_set(err, VS_ERR_INTERNAL, "libvirt did not undefine %s: %s", name, last_error());
+        ok = false;
+    }
+    if (d)
+        virDomainFree(d);
+    virConnectClose(c);
+    return ok;
+}

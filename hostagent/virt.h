@@ -59,6 +59,13 @@ bool virt_events_start(struct vs_error *err);
  * the source's stop to this host's Finish); -1 if it has none. */
 long long virt_last_migration_downtime(const char *uri, const char *name);
 
+/* Is name defined here (running or not)? */
+bool virt_defined(const char *uri, const char *name);
+/* Undefine name if it is defined here and does not run: what a failed
+ * incoming migration leaves (libvirt keeps the persistent definition it
+ * made at Finish). true when nothing of it is left. */
+bool virt_undefine_if_off(const char *uri, const char *name, struct vs_error *err);
+
 /* Turn name off (its definition stays). VS_ERR_NOTFOUND if it does not run here. */
 bool virt_turn_off(const char *uri, const char *name, struct vs_error *err);
 

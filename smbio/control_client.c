@@ -23,52 +23,65 @@ mono_ms(void)
 }
 
 bool
-smbio_control_call(const char *control, const char *command, long long timeout_ms, bool *busy,
-                   char *why, size_t whylen)
+smbio_line_call(const char *path, const char *line, long long timeout_ms, char *reply,
+                size_t replylen, char *why, size_t whylen)
 {
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
-    char reply[4096], ok[8] = "", code[32] = "", line[32];
-    size_t used = 0;
+    size_t used = 0, n = strlen(line);
     long long deadline = mono_ms() + timeout_ms;
-    int fd, n;
+    int fd;
 
-    if (busy)
-        *busy = false;
-    if (strlen(control) >= sizeof sun.sun_path) {
-        snprintf(why, whylen, "the control socket path %s is too long for a unix socket", control);
+    reply[0] = '\0';
+    if (strlen(path) >= sizeof sun.sun_path) {
+        snprintf(why, whylen, "the socket path %s is too long for a unix socket", path);
         return false;
     }
-    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", control);
+    memcpy(sun.sun_path, path, strlen(path) + 1);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
-        snprintf(why, whylen, "cannot reach the disk export at %s: %s (is the export running? "
-                 "it is started with the VM)", control, strerror(errno));
+        snprintf(why, whylen, "cannot reach %s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return false;
     }
-    n = snprintf(line, sizeof line, "%s\n", command);
-    if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
-        snprintf(why, whylen, "cannot talk to the disk export at %s: %s", control, strerror(errno));
+    if (send(fd, line, n, MSG_NOSIGNAL) != (ssize_t)n) {
+        snprintf(why, whylen, "cannot talk to %s: %s", path, strerror(errno));
         close(fd);
         return false;
     }
-    while (used < sizeof reply - 1 && memchr(reply, '\n', used) == NULL) {
+    while (used < replylen - 1 && memchr(reply, '\n', used) == NULL) {
         long long left = deadline - mono_ms();
         struct pollfd p = { .fd = fd, .events = POLLIN };
         if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
-            snprintf(why, whylen, "the disk export at %s did not answer '%s' within %lld ms (is "
-                     "the file server reachable?)", control, command, timeout_ms);
+            snprintf(why, whylen, "%s did not answer within %lld ms", path, timeout_ms);
             close(fd);
             return false;
         }
-        ssize_t got = read(fd, reply + used, sizeof reply - 1 - used);
+        ssize_t got = read(fd, reply + used, replylen - 1 - used);
         if (got <= 0)
             break;
         used += (size_t)got;
+        reply[used] = '\0';
     }
     close(fd);
     reply[used] = '\0';
+    return true;
+}
+
+bool
+smbio_control_call(const char *control, const char *command, long long timeout_ms, bool *busy,
+                   char *why, size_t whylen)
+{
+    char reply[4096], ok[8] = "", code[32] = "", line[32], how[512];
+
+    if (busy)
+        *busy = false;
+    snprintf(line, sizeof line, "%s\n", command);
+    if (!smbio_line_call(control, line, timeout_ms, reply, sizeof reply, how, sizeof how)) {
+        snprintf(why, whylen, "the disk export at %s: %s (is the export running? it is started "
+                 "with the VM; is the file server reachable?)", control, how);
+        return false;
+    }
     if (json_field(reply, "ok", ok, sizeof ok) && strcmp(ok, "true") == 0)
         return true;
     if (busy && json_field(reply, "code", code, sizeof code) && strcmp(code, "busy") == 0)

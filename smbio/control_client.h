@@ -10,6 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* One line out (line, with its "\n") to the unix socket path, one line back
+ * into reply (NUL-terminated), all within timeout_ms. false with why when
+ * the socket could not be reached or did not answer in time. */
+bool smbio_line_call(const char *path, const char *line, long long timeout_ms, char *reply,
+                     size_t replylen, char *why, size_t whylen);
+
 /* Send command ("release", "promote", "status") to the export's control
  * socket and read its JSON line, all within timeout_ms. true when the
  * export answers "ok":true; otherwise why says what went wrong, in words

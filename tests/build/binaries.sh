@@ -26,4 +26,22 @@ tap_diag "vsmigrate needs: $needed"
 for lib in libvirt libxml2 libldap libndr libsmbclient libsamba libtalloc; do
     tap_check "the workstation CLI does not link $lib" bash -c '! printf "%s" "$1" | grep -q "$2"' _ "$needed" "$lib"
 done
+# the fault hooks (a refused take-over, ...) exist only in a build that asked for them
+daemon=$build/hostagent/vsmigrated
+if grep -q '^#define VSM_TEST_HOOKS 1' "$build/config.h"; then
+    tap_check "this build has test hooks (--enable-test-hooks): vsmigrated knows test-hooks/fail-takeover" \
+        grep -q 'test-hooks/fail-takeover' "$daemon"
+else
+    tap_check "this build has no test hooks: vsmigrated knows nothing of test-hooks/" \
+        bash -c '! grep -q "test-hooks/" "$1"' _ "$daemon"
+fi
+# and a normal build, configured here, compiles the hand-off without them
+normal=$(mktemp -d /tmp/vsm-normal.XXXXXX)
+if (cd "$normal" && "$top/configure" >configure.out 2>&1 && make -C hostagent libvsmagentd_la-handoff.lo >make.out 2>&1); then
+    tap_check "a build configured without --enable-test-hooks: no VSM_TEST_HOOKS, and the hand-off has no hook" \
+        bash -c '[ -f "$1"/hostagent/.libs/libvsmagentd_la-handoff.o ] && ! grep -q "^#define VSM_TEST_HOOKS" "$1/config.h" && ! grep -q "test-hooks/" "$1"/hostagent/.libs/libvsmagentd_la-handoff.o' _ "$normal"
+else
+    tap_not_ok "a normal build of hostagent/handoff.c"; tail -20 "$normal"/*.out | sed 's/^/# /'
+fi
+rm -rf "$normal"
 tap_done

@@ -15,8 +15,9 @@ agents_up() {
 vsm() { local node=$1; shift; timeout 120 "$lab" exec "$node" -- "$cli" "$@"; }
 audit_log() { echo "$("$lab" path "$1" log)/audit.jsonl"; }
 agent_conf() { echo "$("$lab" path "$1" dir)/vsmigrate/vsmigrated.conf"; }
-# audit_has HOST JQ-FILTER: some record of HOST's audit log matches
-audit_has() { jq -e "select($2)" "$(audit_log "$1")" >/dev/null 2>&1; }
+# audit_has HOST JQ-FILTER: some record of HOST's audit log matches (the
+# records slurped: jq -e alone judges only by the last record's output)
+audit_has() { jq -e -s "any(.[]; $2)" "$(audit_log "$1")" >/dev/null 2>&1; }
 # check_of JSON NAME: "pass" or "fail" for the named check of a --json report;
 # reason_of JSON NAME: its reason
 check_of() { printf '%s' "$1" | jq -r --arg n "$2" '.checks[] | select(.name == $n) | if .pass then "pass" else "fail" end'; }
