@@ -51,6 +51,7 @@ static const struct {
     [VSM_TAG_STOPPED_AT] = { "stopped_at", U64, 8, MESSAGE },
     [VSM_TAG_RESUMED_AT] = { "resumed_at", U64, 8, MESSAGE },
     [VSM_TAG_QUEUE_POSITION] = { "queue_position", U64, 8, MESSAGE },
+    [VSM_TAG_PARALLEL] = { "parallel", U64, 8, MESSAGE },
 };
 
 bool

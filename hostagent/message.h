@@ -35,6 +35,7 @@
 
 #define VSM_MSG_FIELDS_MAX 512
 #define VSM_MSG_HEADER 8
+#define VSM_PARALLEL_MAX 8
 
 enum vsm_msg_kind { VSM_MSG_REQUEST = 1, VSM_MSG_REPLY = 2, VSM_MSG_EVENT = 3 };
 
@@ -72,6 +73,7 @@ enum vsm_tag {
     VSM_TAG_STOPPED_AT,     /* u64: unix time in ms when the source's vCPUs stopped */
     VSM_TAG_RESUMED_AT,     /* u64: unix time in ms when the destination took the writer */
     VSM_TAG_QUEUE_POSITION, /* u64: 1 = next */
+    VSM_TAG_PARALLEL,       /* u64: a move's multifd channels, 1 to VSM_PARALLEL_MAX */
     VSM__TAG_END
 };
 

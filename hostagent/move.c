@@ -76,6 +76,7 @@ struct move {
     int migrate_rc;
     char migrate_error[1024];
     int64_t stopped_at;                /* unix ms: the STOP event */
+    unsigned parallel;                 /* multifd channels; 0: one stream */
 };
 
 int64_t
@@ -405,10 +406,16 @@ migrate_run(void *arg)
 
     snprintf(dconn, sizeof dconn, "qemu+unix:///system?socket=%s", m->sock[0]);
     snprintf(uri, sizeof uri, "unix://%s", m->sock[1]);
+    unsigned flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST |
+                     VIR_MIGRATE_UNDEFINE_SOURCE;
     virTypedParamsAddString(&p, &np, &maxp, VIR_MIGRATE_PARAM_URI, uri);
-    rc = virDomainMigrateToURI3(m->dom, dconn, p, (unsigned)np,
-                                VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST |
-                                    VIR_MIGRATE_UNDEFINE_SOURCE);
+    /* multifd: QEMU itself connects N+1 times to the same socket, and each
+     * connection gets a tunnel of its own */
+    if (m->parallel > 0) {
+        flags |= VIR_MIGRATE_PARALLEL;
+        virTypedParamsAddInt(&p, &np, &maxp, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, (int)m->parallel);
+    }
+    rc = virDomainMigrateToURI3(m->dom, dconn, p, (unsigned)np, flags);
     virTypedParamsFree(p, np);
     pthread_mutex_lock(&m->lock);
     m->migrate_rc = rc;
@@ -799,13 +806,20 @@ do_move(struct request_ctx *r)
     pthread_t th;
     long long t0 = wire_now_ms();
 
+    uint64_t parallel = 0;
     if (!request_vm_route(r, "move"))
         return;
+    if (vsm_message_u64(r->req, VSM_TAG_PARALLEL, &parallel) &&
+        (parallel < 1 || parallel > VSM_PARALLEL_MAX)) {
+        reply_error(r, VS_ERR_INVALID, "--parallel takes 1 to 8 channels");
+        return;
+    }
     m = move_new(r);
     if (m == NULL) {
         reply_error(r, VS_ERR_NOMEM, "out of memory");
         return;
     }
+    m->parallel = (unsigned)parallel;
     wire_init(&dest, -1, r->to);
     if (!move_prepare(r, m, &dest, &dest_open))
         goto out;

@@ -34,6 +34,7 @@ struct options {
     size_t npeers;
     int port;
     long long timeout_ms;
+    int parallel;              /* move: multifd channels, 0 = one stream */
     bool json;
 };
 
@@ -61,6 +62,7 @@ usage(FILE *f)
         "                       without them, the local daemon's unix socket\n"
         "  --to B               the destination host\n"
         "  --on H               start: the host to run the VM on\n"
+        "  --parallel N         move: N multifd channels (each its own tunnel), 1 to 8\n"
         "  --json               JSON on stdout instead of tables\n"
         "  --port N             the agents' port (default 6600)\n"
         "  --spn P              the host's service principal (default vsmigrate/HOST@REALM)\n"
@@ -363,6 +365,8 @@ run(const struct options *o, enum vsm_action action)
         if (o->from)
             vsm_message_add_text(&req, VSM_TAG_FROM, o->from);
         vsm_message_add_text(&req, VSM_TAG_TO, o->to);
+        if (o->parallel && action == VSM_ACTION_MOVE)
+            vsm_message_add_u64(&req, VSM_TAG_PARALLEL, (uint64_t)o->parallel);
     } else if (info->cli == CLI_JOB) {
         vsm_message_add_text(&req, VSM_TAG_JOB, o->arg);
     } else if (info->cli == CLI_VM_ON || info->cli == CLI_VM_HOST) {
@@ -464,7 +468,7 @@ main(int argc, char **argv)
         { "socket", required_argument, NULL, 'S' }, { "timeout", required_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
         { "peer", required_argument, NULL, 'P' }, { "share", required_argument, NULL, 'D' },
-        { "config", required_argument, NULL, 'C' },
+        { "config", required_argument, NULL, 'C' }, { "parallel", required_argument, NULL, 'N' },
         { NULL, 0, NULL, 0 },
     };
     struct options o = { .port = AGENT_DEFAULT_PORT, .timeout_ms = 120000,
@@ -502,6 +506,14 @@ main(int argc, char **argv)
                 return VS_EXIT_USAGE;
             }
             o.peers[o.npeers++] = optarg;
+            break;
+        case 'N':
+            o.parallel = (int)strtol(optarg, &end, 10);
+            if (*end || o.parallel < 1 || o.parallel > VSM_PARALLEL_MAX) {
+                fprintf(stderr, "vsmigrate: --parallel takes a number of channels from 1 to %d\n",
+                        VSM_PARALLEL_MAX);
+                return VS_EXIT_USAGE;
+            }
             break;
         case 'D': o.share = optarg; break;
         case 'C': o.config = optarg; break;

@@ -401,6 +401,8 @@ main(int argc, char **argv)
     const struct agent_config *cfg = agent.settings->cfg;
     char socket_path[128];   /* cfg may be replaced by a reload before we stop */
     snprintf(socket_path, sizeof socket_path, "%s", cfg->socket_path);
+    char handoff_path[300];
+    snprintf(handoff_path, sizeof handoff_path, "%s/handoff.sock", cfg->runtime_dir);
     mkdir(cfg->runtime_dir, 0755);
     mkdir(cfg->state_dir, 0750);
     /* tickets a killed tool or a crashed agent left behind */
@@ -409,19 +411,6 @@ main(int argc, char **argv)
         vs_info("removed %u credential cache director%s left by processes that no longer run",
                 swept, swept == 1 ? "y" : "ies");
     if (!audit_open(cfg->audit_log, &err)) {
-        vs_error("%s", err.message);
-        return 1;
-    }
-    /* a move watches its domain's lifecycle: libvirt's event loop first */
-    if (!virt_events_start(&err)) {
-        vs_error("%s", err.message);
-        return 1;
-    }
-    /* the moves of an agent that died ended with it: their sockets go */
-    unsigned stale = sweep_job_dirs(cfg->runtime_dir);
-    if (stale)
-        vs_info("removed %u move director%s left by an earlier run", stale, stale == 1 ? "y" : "ies");
-    if (!handoff_serve_start(&agent, &err)) {
         vs_error("%s", err.message);
         return 1;
     }
@@ -442,6 +431,21 @@ main(int argc, char **argv)
     sigaddset(&mask, SIGINT);
     pthread_sigmask(SIG_BLOCK, &mask, NULL);   /* before any thread: they inherit it */
     sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    /* (threads from here on: after the signal mask, or a SIGHUP kills)
+     * a move watches its domain's lifecycle: libvirt's event loop first */
+    if (!virt_events_start(&err)) {
+        vs_error("%s", err.message);
+        return 1;
+    }
+    /* the moves of an agent that died ended with it: their sockets go */
+    unsigned stale = sweep_job_dirs(cfg->runtime_dir);
+    if (stale)
+        vs_info("removed %u move director%s left by an earlier run", stale, stale == 1 ? "y" : "ies");
+    if (!handoff_serve_start(&agent, &err)) {
+        vs_error("%s", err.message);
+        return 1;
+    }
+
     fds[nfds++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
     vs_info("serving as %s on %zu TCP address%s and %s", agent.settings->spn ? agent.settings->spn
             : agent.host, ntcp, ntcp == 1 ? "" : "es", socket_path);
@@ -472,6 +476,7 @@ main(int argc, char **argv)
     for (size_t i = 0; i < nfds - 1; i++)
         close(fds[i].fd);
     unlink(socket_path);
+    unlink(handoff_path);
     conns_close_all(&agent, 5000);
     audit_close();
     vs_info("stopped");

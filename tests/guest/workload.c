@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,9 +74,45 @@ now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* "workload --echo PORT": a TCP echo server, one child per connection,
+ * for the echo-gap measurement across a move (tests/tools/echo-gap.py). */
+static int
+echo_server(int port)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    int one = 1, l = socket(AF_INET, SOCK_STREAM, 0);
+
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 8) != 0) {
+        perror("vsm-echo");
+        return 1;
+    }
+    printf("vsm-echo: listening on %d\n", port);
+    fflush(stdout);
+    for (;;) {
+        int c = accept(l, NULL, NULL);
+        if (c < 0)
+            continue;
+        if (fork() == 0) {
+            char buf[4096];
+            ssize_t n;
+            close(l);
+            while ((n = read(c, buf, sizeof buf)) > 0)
+                if (write(c, buf, (size_t)n) != n)
+                    break;
+            _exit(0);
+        }
+        close(c);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+    }
+}
+
 int
 main(int argc, char **argv)
 {
+    if (argc > 2 && strcmp(argv[1], "--echo") == 0)
+        return echo_server(atoi(argv[2]));
     const char *dev = argc > 1 ? argv[1] : "/dev/vda";
     size_t mib = argc > 2 ? strtoul(argv[2], NULL, 10) : 32;
     struct shared *sh;

@@ -6,11 +6,13 @@
 # goes through the agents' tunnels; the writer hand-off runs inside libvirt's
 # Finish through the lock plugin. After each move: the VM runs on exactly
 # one host, the source keeps no domain, export or job directory, both audits
-# say who and how long. Then what must leave everything as it was: a move
+# say who and how long; a TCP echo to the guest from ws, every 10 ms, is
+# never reset (its longest gap is reported). Then what must leave everything as it was: a move
 # refused at its pre-flight (hostc), mallory, a take-over refused on the
 # destination (a test hook: the rollback), a cancel during the memory copy,
 # plain virsh migrate behind vsmigrate's back, and a tunnel asked for
-# outside any job. The guest's sequence is verified at the end.
+# outside any job; the agent restarted under a running VM; a multifd move.
+# The guest's sequence is verified at the end.
 . "$(dirname "$0")/lab-common.sh"
 tap_require_root_netns
 lab_up_or_bail
@@ -64,6 +66,15 @@ console=$("$lab" path hosta dir)/var/log/libvirt/qemu/$vm-console.log
 for _ in $(seq 1 120); do grep -q 'vsm-workload: running' "$console" 2>/dev/null && break; sleep 0.5; done
 grep -q 'vsm-workload: running' "$console" || tap_bail "the guest's workload did not start on hosta"
 
+# the guest's TCP echo on the lan, from ws, every 10 ms through both moves
+ip=$("$lab" vm ip "$vm")
+stop=$work/echo.stop
+rm -f "$stop"
+for _ in $(seq 1 60); do "$lab" exec ws -- bash -c "exec 3<>/dev/tcp/$ip/7" 2>/dev/null && break; sleep 0.5; done
+"$lab" exec ws -- /usr/bin/python3 "$top/tests/tools/echo-gap.py" "$ip" 7 "$stop" 600 >"$work/echo.json" 2>"$work/echo.err" &
+echo_pid=$!
+sleep 2
+
 # ---- hosta -> hostb, from ws, as admin (two hops) -----------------------------------------
 out=$(timeout 300 "$lab" exec ws -- "$cli" move "$vm" --from hosta --to hostb --json 2>"$work/move1.err"); rc=$?
 tap_diag "$(tail -n 1 <<<"$out")" "$(cat "$work/move1.err")"
@@ -88,6 +99,19 @@ tap_diag "$(tail -n 2 <<<"$out")"
 tap_check "move back hostb -> hosta: exit 0, saying where it runs and the downtime" \
     bash -c '[ "$1" -eq 0 ] && grep -q "move: $2 runs on hosta: downtime [0-9]* ms" <<<"$3"' _ "$rc" "$vm" "$out"
 clean_after hostb hosta
+sleep 1
+touch "$stop"
+wait "$echo_pid"; echo_rc=$?
+echo_out=$(cat "$work/echo.json")
+tap_diag "echo: $echo_out $(cat "$work/echo.err")"
+tap_check "the guest's TCP echo from ws ran through both moves: never reset, every echo back in order (longest gap $(jq -r .max_gap_ms <<<"$echo_out" 2>/dev/null) ms)" \
+    bash -c '[ "$1" -eq 0 ] && jq -e ".error == null and .in_order and .received > 100 and .received == .sent" <<<"$2" >/dev/null' _ "$echo_rc" "$echo_out"
+
+# ---- the agent restarts: running VMs and their exports are not its ---------------------------------
+pid0=$(cat "$("$lab" path hosta dir)/run/vsmigrate/disks/$vm-vda.pid" 2>/dev/null)
+"$lab" agent restart hosta >/dev/null 2>&1
+tap_check "vsmigrated restarted on hosta: the VM runs on, on the same export process ($pid0), writing" \
+    bash -c '[ "$(where)" = hosta ] && [ -n "$1" ] && [ "$(cat "$("$lab" path hosta dir)/run/vsmigrate/disks/$vm-vda.pid")" = "$1" ] && kill -0 "$1" && w0=$(writes_of hosta) && sleep 2 && [ "$(writes_of hosta)" -gt "$w0" ]' _ "$pid0"
 
 # ---- refusals: nothing changes ----------------------------------------------------------------
 out=$(timeout 300 "$lab" exec ws -- "$cli" move "$vm" --from hosta --to hostc 2>&1); rc=$?
@@ -153,11 +177,21 @@ tap_diag "$r"
 tap_check "hosta asking hostb for a tunnel outside any job gets a refusal, not libvirt" \
     bash -c 'jq -e ".result == 5 and (.message | test(\"a tunnel is open only for a running move\"))" <<<"$1" >/dev/null' _ "$r"
 
+# ---- multifd over the tunnel -----------------------------------------------------------------------
+out=$(timeout 300 "$lab" exec ws -- "$cli" move "$vm" --from hosta --to hostb --parallel 4 --json 2>/dev/null); rc=$?
+final=$(tail -n 1 <<<"$out")
+tap_diag "$final"
+tap_check "move --parallel 4 hosta -> hostb: exit 0" test "$rc" -eq 0
+clean_after hosta hostb
+job=$(jq -r .job <<<"$final")
+n=$(jq -s --arg j "$job" '[.[] | select(.action == "tunnel" and .job == $j and .result == "ok")] | length' "$(audit_log hostb)")
+tap_check "... each of QEMU's 5 streams and libvirt's came in a tunnel of its own ($n tunnels)" test "$n" -ge 6
+"$lab" exec hostb -- virsh -q destroy "$vm" >/dev/null 2>&1
+
 # ---- the guest's view --------------------------------------------------------------------------------
-"$lab" exec hosta -- virsh -q destroy "$vm" >/dev/null 2>&1
 sleep 1
 v=$("$lab" vm verify "$vm" --json 2>&1)
 tap_diag "$v"
-tap_check "the guest's record sequence through two moves, a rollback, a cancel and a bypass: contiguous, one boot, no memory error" \
+tap_check "the guest's record sequence through three moves (one multifd), a rollback, a cancel and a bypass: contiguous, one boot, no memory error" \
     bash -c 'jq -e ".ok and .gaps == 0 and .misplaced == 0 and .boots == 1 and .mem_errors == 0 and .records > 100" <<<"$1" >/dev/null' _ "$v"
 tap_done

@@ -7,6 +7,7 @@
 #   lab vm export NAME --on NODE   start (only) NAME's disk export on NODE
 #   lab vm verify NAME [--json]    read NAME's disk from the share and check its records
 #   lab vm where NAME              the hosts NAME runs on, one per line
+#   lab vm ip NAME                 the guest's address on the lan (its TCP echo: port 7)
 #   lab vm destroy NAME            stop NAME and its exports everywhere (the disk stays)
 #   lab vm xml NAME [--memory MiB] [--disk-url URL] [--hook [--lockspace LS]]
 #                                  print NAME's definition; with --hook, as
@@ -19,6 +20,8 @@
 # gives the definition vsmigrate's hook and lock plugin serve (64, 65).
 
 vm_socket() { echo "/run/vsmigrate/disks/$1-disk0.sock"; }
+# the guest's address on the lan (one segment with the lab's nodes), by its name
+vm_ip() { echo "$NET.$(( 200 + $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 50 ))"; }
 vm_share_dir() { echo "$L/fs/vms/$1"; }
 
 vm_parse() {  # sets vm_name, vm_node, vm_mem, vm_disk, vm_json
@@ -59,7 +62,7 @@ vm_xml() {   # vm_xml NAME MEM GUESTDIR (and vm_hook, vm_lockspace, vm_url from 
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$guest/vmlinuz</kernel>
     <initrd>$guest/initrd.img</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet vsm.mem=$((mem / 4))</cmdline>
+    <cmdline>console=ttyS0 panic=-1 quiet vsm.mem=$((mem / 4)) vsm.ip=$(vm_ip "$name")/24</cmdline>
   </os>
   <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
   <features><acpi/><apic/></features>
@@ -188,8 +191,9 @@ cmd_vm() {
                 vm_export_up "$vm_name" "$vm_node" ;;
         verify) vm_verify "$@" ;;
         where) vm_where "$@" ;;
+        ip) vm_parse "$@"; vm_ip "$vm_name" ;;
         destroy) vm_destroy "$@" ;;
         xml) vm_parse "$@"; vm_xml "$vm_name" "$vm_mem" "$("$top/tests/guest/build")" ;;
-        *) die "lab vm: VERB is one of start export verify where destroy xml" ;;
+        *) die "lab vm: VERB is one of start export verify where destroy xml ip" ;;
     esac
 }
