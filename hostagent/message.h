@@ -74,6 +74,7 @@ enum vsm_tag {
     VSM_TAG_RESUMED_AT,     /* u64: unix time in ms when the destination took the writer */
     VSM_TAG_QUEUE_POSITION, /* u64: 1 = next */
     VSM_TAG_PARALLEL,       /* u64: a move's multifd channels, 1 to VSM_PARALLEL_MAX */
+    VSM_TAG_MIGRATION_MS,   /* u64: libvirt's migration alone (the move less its pre-flight) */
     VSM__TAG_END
 };
 

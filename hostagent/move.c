@@ -77,6 +77,7 @@ struct move {
     char migrate_error[1024];
     int64_t stopped_at;                /* unix ms: the STOP event */
     unsigned parallel;                 /* multifd channels; 0: one stream */
+    long long migration_ms;            /* virDomainMigrateToURI3 alone */
 };
 
 int64_t
@@ -415,9 +416,11 @@ migrate_run(void *arg)
         flags |= VIR_MIGRATE_PARALLEL;
         virTypedParamsAddInt(&p, &np, &maxp, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, (int)m->parallel);
     }
+    long long t0 = wire_now_ms();
     rc = virDomainMigrateToURI3(m->dom, dconn, p, (unsigned)np, flags);
     virTypedParamsFree(p, np);
     pthread_mutex_lock(&m->lock);
+    m->migration_ms = wire_now_ms() - t0;
     m->migrate_rc = rc;
     if (rc != 0)
         snprintf(m->migrate_error, sizeof m->migrate_error, "%s", virt_error());
@@ -606,6 +609,7 @@ reply_moved(struct request_ctx *r, struct move *m, const struct progress *pr, lo
         vsm_message_add_u64(&w, VSM_TAG_LIBVIRT_DOWNTIME_MS, (uint64_t)d->libvirt_downtime_ms);
     vsm_message_add_u64(&w, VSM_TAG_HANDOFF_MS, (uint64_t)d->handoff_ms);
     vsm_message_add_u64(&w, VSM_TAG_ELAPSED_MS, (uint64_t)total);
+    vsm_message_add_u64(&w, VSM_TAG_MIGRATION_MS, (uint64_t)m->migration_ms);
     vsm_message_add_u64(&w, VSM_TAG_BYTES, pr->processed);
     vsm_message_add_u64(&w, VSM_TAG_ITERATIONS, pr->iterations);
     reply_send(r, &w, VS_OK, msg);

@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -173,6 +174,11 @@ tunnel_tls_start(int fd, bool client, const uint8_t psk[TUNNEL_PSK_LEN], long lo
         vs_error_set(err, VS_ERR_NOMEM, "out of memory");
         return false;
     }
+    /* the agents' sockets are non-blocking (their deadlines poll); the relay
+     * blocks in recv and send, and would spin on EAGAIN otherwise */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK))
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     t->fd = fd;
     t->rbuf = malloc(RELAY_BUFFER);
     if (t->rbuf == NULL) {
@@ -285,6 +291,14 @@ plain_to_tls(void *arg)
         }
         if (got == 0)
             break;
+        /* QEMU writes a page at a time: take what else is there already, so
+         * that full records leave in one write (no wait: latency stays) */
+        while (got < RELAY_BUFFER) {
+            ssize_t more = recv(d->plain, buf + got, RELAY_BUFFER - (size_t)got, MSG_DONTWAIT);
+            if (more <= 0)
+                break;
+            got += more;
+        }
         size_t off = 0;
         /* corked: the records of one read leave in one write */
         gnutls_record_cork(d->t->session);
@@ -331,20 +345,31 @@ tls_to_plain(struct direction *d)
         goto fail;
     }
     for (;;) {
-        ssize_t got = gnutls_record_recv(d->t->session, buf, RELAY_BUFFER);
-        if (got == GNUTLS_E_AGAIN || got == GNUTLS_E_INTERRUPTED)
-            continue;
-        if (got == 0)
-            break;
-        if (got < 0) {
-            tls_error(&d->err, "receiving from the tunnel", (int)got);
-            goto fail;
-        }
-        if (!write_all(d->plain, buf, (size_t)got)) {
+        size_t used = 0;
+        bool end = false;
+        /* the records already read ahead go out in one write */
+        do {
+            ssize_t got = gnutls_record_recv(d->t->session, buf + used, RELAY_BUFFER - used);
+            if (got == GNUTLS_E_AGAIN || got == GNUTLS_E_INTERRUPTED)
+                continue;
+            if (got == 0) {
+                end = true;
+                break;
+            }
+            if (got < 0) {
+                tls_error(&d->err, "receiving from the tunnel", (int)got);
+                goto fail;
+            }
+            used += (size_t)got;
+        } while (RELAY_BUFFER - used >= 16384 + 256 &&
+                 (gnutls_record_check_pending(d->t->session) > 0 || d->t->roff < d->t->rlen));
+        if (used > 0 && !write_all(d->plain, buf, used)) {
             vs_error_set(&d->err, VS_ERR_IO, "writing the local stream: %s", strerror(errno));
             goto fail;
         }
-        d->bytes += (uint64_t)got;
+        d->bytes += used;
+        if (end)
+            break;
     }
     free(buf);
     shutdown(d->plain, SHUT_WR);

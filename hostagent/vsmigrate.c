@@ -313,19 +313,21 @@ static int
 show_move(const struct options *o, const struct vsm_message *m, const char *message)
 {
     char job[64] = "";
-    uint64_t down = 0, lv = 0, handoff = 0, total = 0, bytes = 0, iterations = 0;
+    uint64_t down = 0, lv = 0, handoff = 0, total = 0, bytes = 0, iterations = 0, migration = 0;
     bool have_down = vsm_message_u64(m, VSM_TAG_DOWNTIME_MS, &down);
     bool have_lv = vsm_message_u64(m, VSM_TAG_LIBVIRT_DOWNTIME_MS, &lv);
 
     vsm_message_text(m, VSM_TAG_JOB, job, sizeof job);
     vsm_message_u64(m, VSM_TAG_HANDOFF_MS, &handoff);
     vsm_message_u64(m, VSM_TAG_ELAPSED_MS, &total);
+    vsm_message_u64(m, VSM_TAG_MIGRATION_MS, &migration);
     vsm_message_u64(m, VSM_TAG_BYTES, &bytes);
     vsm_message_u64(m, VSM_TAG_ITERATIONS, &iterations);
     if (o->json) {
-        json_t *j = json_pack("{s:b,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "job", job, "vm",
+        json_t *j = json_pack("{s:b,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "job", job, "vm",
                               o->arg, "from", o->from ? o->from : "local", "to", o->to,
                               "handoff_ms", (json_int_t)handoff, "total_ms", (json_int_t)total,
+                              "migration_ms", (json_int_t)migration,
                               "bytes", (json_int_t)bytes, "iterations", (json_int_t)iterations,
                               "message", message);
         if (have_down)

@@ -61,7 +61,8 @@ pair_start(struct pair *p, uint8_t key_a, uint8_t key_b)
     int wire[2], pa[2], pb[2];
 
     memset(p, 0, sizeof *p);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, wire), 0);
+    /* non-blocking, as the agents' sockets are (wire.c polls for deadlines) */
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, wire), 0);
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pa), 0);
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pb), 0);
     p->a = (struct side){ .wire = wire[0], .plain = pa[1], .client = true };
