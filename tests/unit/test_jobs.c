@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Unit tests for hostagent/jobs.c (the moves a host takes part in) and the
+ * move's reading of a VM's leases (move_controls_from_xml). */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hostagent/jobs.h"
+#include "hostagent/move.h"
+
+static struct job
+job_of(const char *id, const char *vm, enum job_role role)
+{
+    struct job j;
+    memset(&j, 0, sizeof j);
+    snprintf(j.id, sizeof j.id, "%s", id);
+    snprintf(j.vm, sizeof j.vm, "%s", vm);
+    snprintf(j.from, sizeof j.from, "hosta");
+    snprintf(j.to, sizeof j.to, "hostb");
+    j.role = role;
+    return j;
+}
+
+static void
+test_one_job_per_vm(void **state)
+{
+    struct jobs *t = malloc(sizeof *t);
+    struct vs_error err;
+    struct job j = job_of("j1", "web01", JOB_SOURCE), out;
+
+    (void)state;
+    jobs_init(t);
+    assert_true(jobs_add(t, &j, &err));
+    /* the same VM again, whatever the role: busy, naming the job to cancel */
+    struct job again = job_of("j2", "web01", JOB_DESTINATION);
+    assert_false(jobs_add(t, &again, &err));
+    assert_int_equal(err.code, VS_ERR_BUSY);
+    assert_non_null(strstr(err.message, "vsmigrate cancel j1"));
+    struct job other = job_of("j3", "db01", JOB_DESTINATION);
+    assert_true(jobs_add(t, &other, &err));
+    assert_int_equal(jobs_count(t), 2);
+    /* found by VM only in its role */
+    assert_true(jobs_find_vm(t, "db01", JOB_DESTINATION, &out));
+    assert_string_equal(out.id, "j3");
+    assert_false(jobs_find_vm(t, "db01", JOB_SOURCE, &out));
+    jobs_remove(t, "j1");
+    assert_false(jobs_find(t, "j1", &out));
+    assert_true(jobs_add(t, &again, &err));   /* web01 is free again */
+    free(t);
+}
+
+static void
+test_phase_cancel_handoff(void **state)
+{
+    struct jobs *t = malloc(sizeof *t);
+    struct vs_error err;
+    struct job j = job_of("j1", "web01", JOB_DESTINATION), out, h;
+
+    (void)state;
+    jobs_init(t);
+    assert_true(jobs_add(t, &j, &err));
+    jobs_set_phase(t, "j1", "memory copy", 420);
+    assert_false(jobs_cancelled(t, "j1"));
+    assert_true(jobs_request_cancel(t, "j1"));
+    assert_false(jobs_request_cancel(t, "nosuch"));
+    assert_true(jobs_cancelled(t, "j1"));
+    h = j;
+    h.handed_off = true;
+    h.resumed_at = 1234;
+    h.handoff_ms = 15;
+    snprintf(h.vm, sizeof h.vm, "not copied");   /* only the hand-off's fields are */
+    jobs_set_handoff(t, "j1", &h);
+    assert_true(jobs_find(t, "j1", &out));
+    assert_string_equal(out.phase, "memory copy");
+    assert_int_equal(out.progress, 420);
+    assert_true(out.cancel && out.handed_off);
+    assert_int_equal(out.resumed_at, 1234);
+    assert_int_equal(out.handoff_ms, 15);
+    assert_string_equal(out.vm, "web01");
+    free(t);
+}
+
+static void
+test_table_full(void **state)
+{
+    struct jobs *t = malloc(sizeof *t);
+    struct vs_error err;
+    char id[16], vm[16];
+
+    (void)state;
+    jobs_init(t);
+    for (int i = 0; i < JOBS_MAX; i++) {
+        snprintf(id, sizeof id, "j%d", i);
+        snprintf(vm, sizeof vm, "vm%d", i);
+        struct job j = job_of(id, vm, JOB_SOURCE);
+        assert_true(jobs_add(t, &j, &err));
+    }
+    struct job one_more = job_of("jx", "vmx", JOB_SOURCE);
+    assert_false(jobs_add(t, &one_more, &err));
+    assert_int_equal(err.code, VS_ERR_BUSY);
+    free(t);
+}
+
+static void
+test_controls_from_leases(void **state)
+{
+    struct domxml_info *vm = calloc(1, sizeof *vm);
+    struct job j;
+    struct vs_error err;
+
+    (void)state;
+    snprintf(vm->name, sizeof vm->name, "web01");
+    vm->ndisks = 2;
+    vm->nleases = 3;
+    snprintf(vm->leases[0].lockspace, 64, "vsmigrate");
+    snprintf(vm->leases[0].path, 256, "/run/vsmigrate/disks/web01-vda.ctl");
+    snprintf(vm->leases[1].lockspace, 64, "sanlock");   /* not ours: ignored */
+    snprintf(vm->leases[1].path, 256, "/elsewhere");
+    snprintf(vm->leases[2].lockspace, 64, "vsmigrate");
+    snprintf(vm->leases[2].path, 256, "/run/vsmigrate/disks/web01-vdb.ctl");
+    assert_true(move_controls_from_xml(vm, &j, &err));
+    assert_int_equal(j.ncontrols, 2);
+    assert_string_equal(j.controls[1], "/run/vsmigrate/disks/web01-vdb.ctl");
+    /* a disk without its lease: the hand-off could not move its writer */
+    vm->ndisks = 3;
+    assert_false(move_controls_from_xml(vm, &j, &err));
+    assert_int_equal(err.code, VS_ERR_INVALID);
+    assert_non_null(strstr(err.message, "every disk needs its export's lease"));
+    /* no lease at all */
+    vm->ndisks = 1;
+    vm->nleases = 0;
+    assert_false(move_controls_from_xml(vm, &j, &err));
+    free(vm);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_job_per_vm),
+        cmocka_unit_test(test_phase_cancel_handoff),
+        cmocka_unit_test(test_table_full),
+        cmocka_unit_test(test_controls_from_leases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
