@@ -120,6 +120,8 @@ tap_check "move to hostc: refused at the pre-flight (exit 1), with the failing c
     bash -c '[ "$1" -eq 1 ] && grep -q "^delegation *FAIL .*msDS-AllowedToDelegateTo" <<<"$2"' _ "$rc" "$out"
 tap_check "... the VM runs on hosta alone, hostc has no job" \
     bash -c '[ "$(where)" = hosta ] && ! jobs_left hostc'
+tap_check "... and hosta's audit shows the move refused at its pre-flight, by admin, with the failing check" \
+    audit_has hosta ".action == \"move\" and .to == \"hostc\" and .user == \"admin@LAB.TEST\" and .result == \"denied\" and (.message | contains(\"delegation\"))"
 "$lab" kinit ws mallory
 out=$(timeout 120 "$lab" exec ws -- "$cli" move "$vm" --from hosta --to hostb 2>&1); rc=$?
 "$lab" kinit ws admin
