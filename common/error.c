@@ -21,6 +21,7 @@ static const char *const errcode_names[VS_ERR__COUNT] = {
     [VS_ERR_NOTFOUND] = "not-found",
     [VS_ERR_UNAVAILABLE] = "unavailable",
     [VS_ERR_INTERNAL] = "internal",
+    [VS_ERR_FAILED] = "failed",
 };
 
 void

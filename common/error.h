@@ -21,6 +21,8 @@ enum vs_errcode {
     VS_ERR_NOTFOUND,
     VS_ERR_UNAVAILABLE, /* a server or daemon could not be reached */
     VS_ERR_INTERNAL,
+    VS_ERR_FAILED,      /* it ran and did not succeed, and what was there stays (a move
+                         * that failed or was cancelled: the VM runs on its source) */
     VS_ERR__COUNT
 };
 

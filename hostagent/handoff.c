@@ -11,7 +11,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -21,20 +20,13 @@
 #include "hostagent/client.h"
 #include "hostagent/daemon.h"
 #include "hostagent/handoff.h"
+#include "hostagent/move.h"
 #include "hostagent/virt.h"
 #include "smbio/control_client.h"
 
 #define LINE_TIMEOUT_MS 5000
 
 /* ---- both sides ----------------------------------------------------------------------------- */
-
-static int64_t
-unix_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool
 handoff_release_writer(struct agent *a, const struct job *j, struct vs_error *err)
@@ -53,12 +45,8 @@ handoff_release_writer(struct agent *a, const struct job *j, struct vs_error *er
                          a->host, j->vm, why);
             ok = false;
         }
-    if (ok) {
-        struct job h = *j;
-        h.released_at = unix_ms();
-        jobs_set_handoff(&a->jobs, j->id, &h);
+    if (ok)
         jobs_set_phase(&a->jobs, j->id, "released", 1000);
-    }
     settings_put(a, s);
     return ok;
 }
@@ -156,7 +144,6 @@ handoff_take_writer(struct agent *a, const char *vm, bool *no_job, struct vs_err
     jobs_set_phase(&a->jobs, j.id, "hand-off", 1000);
     h = j;
     ok = ask_source_release(a, s, &j, err);
-    h.released_at = unix_ms();
 #ifdef VSM_TEST_HOOKS
     if (ok && test_hook_armed(s->cfg->runtime_dir, "fail-takeover")) {
         vs_error_set(err, VS_ERR_DENIED, "%s refused the take-over of %s's disks (test hook "
@@ -165,7 +152,7 @@ handoff_take_writer(struct agent *a, const char *vm, bool *no_job, struct vs_err
     }
 #endif
     ok = ok && promote_all(s, &j, err);
-    h.resumed_at = unix_ms();
+    h.resumed_at = move_unix_ms();
     h.handoff_ms = wire_now_ms() - t0;
     h.handed_off = ok;
     snprintf(h.error, sizeof h.error, "%s", ok ? "" : err->message);

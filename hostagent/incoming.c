@@ -47,47 +47,75 @@ job_id_ok(const char *id)
     return true;
 }
 
+/* May VM (defined by xml) come here, as the request asks? Its definition
+ * parsed into vm; false with err. */
+static bool
+incoming_allowed(struct request_ctx *r, const char *xml, struct domxml_info *vm,
+                 struct vs_error *err)
+{
+    const struct agent_config *c = r->s->cfg;
+    char folder[1300];
+
+    if (!job_id_ok(r->job)) {
+        vs_error_set(err, VS_ERR_INVALID, "'%s' is not a job id (a lowercase UUID)", r->job);
+        return false;
+    }
+    if (!vs_host_same(r->from, r->who->via)) {
+        vs_error_set(err, VS_ERR_DENIED, "%s asks for a move from %s: a host may only send its "
+                     "own VMs", r->who->via, r->from);
+        return false;
+    }
+    if (!c->incoming) {
+        vs_error_set(err, VS_ERR_DENIED, "incoming migrations are turned off on %s: set incoming "
+                     "= yes in [migration] of its vsmigrated.conf", r->agent->host);
+        return false;
+    }
+    if (!domxml_parse(xml, strlen(xml), vm, err))
+        return false;
+    if (strcmp(vm->name, r->vm) != 0) {
+        vs_error_set(err, VS_ERR_INVALID, "the definition sent is %s's, not %s's: run the same "
+                     "vsmigrate version on both hosts", vm->name, r->vm);
+        return false;
+    }
+    /* this host's own rules: it trusts no source's placement check */
+    return placement_check(vm, r->vm, c->shares, c->nshares, folder, sizeof folder, err);
+}
+
 /* The incoming job from the request; false with err. */
 static bool
 incoming_job(struct request_ctx *r, const char *xml, struct job *j, struct vs_error *err)
 {
-    const struct agent_config *c = r->s->cfg;
     struct domxml_info *vm = calloc(1, sizeof *vm);
-    char folder[1300];
-    bool ok = false;
+    bool ok;
 
     if (vm == NULL) {
         vs_error_set(err, VS_ERR_NOMEM, "out of memory");
         return false;
     }
     memset(j, 0, sizeof *j);
-    if (!job_id_ok(r->job))
-        vs_error_set(err, VS_ERR_INVALID, "'%s' is not a job id (a lowercase UUID)", r->job);
-    else if (!vs_host_same(r->from, r->who->via))
-        vs_error_set(err, VS_ERR_DENIED, "%s asks for a move from %s: a host may only send its "
-                     "own VMs", r->who->via, r->from);
-    else if (!c->incoming)
-        vs_error_set(err, VS_ERR_DENIED, "incoming migrations are turned off on %s: set incoming "
-                     "= yes in [migration] of its vsmigrated.conf", r->agent->host);
-    else if (domxml_parse(xml, strlen(xml), vm, err) && strcmp(vm->name, r->vm) != 0)
-        vs_error_set(err, VS_ERR_INVALID, "the definition sent is %s's, not %s's", vm->name, r->vm);
-    else if (vm->name[0] && placement_check(vm, r->vm, c->shares, c->nshares, folder, sizeof folder, err) &&
-             move_controls_from_xml(vm, j, err))
-        ok = true;
+    ok = incoming_allowed(r, xml, vm, err) && move_controls_from_xml(vm, j, err);
     domxml_free(vm);
     free(vm);
-    if (!ok)
+    /* whether a definition was here before decides what a failed move
+     * may remove: without knowing it, no move comes in */
+    if (!ok || !virt_defined(r->s->cfg->libvirt_uri, r->vm, &j->defined_before, err))
         return false;
     snprintf(j->id, sizeof j->id, "%s", r->job);
     j->role = JOB_DESTINATION;
     snprintf(j->vm, sizeof j->vm, "%s", r->vm);
     snprintf(j->from, sizeof j->from, "%s", r->from);
     snprintf(j->to, sizeof j->to, "%s", r->agent->host);
-    snprintf(j->peer, sizeof j->peer, "%s", r->from);
     snprintf(j->user, sizeof j->user, "%s", r->who->user ? r->who->user : r->caller);
     snprintf(j->phase, sizeof j->phase, "incoming");
-    j->defined_before = virt_defined(c->libvirt_uri, r->vm);
     return true;
+}
+
+/* The job and its directory go: no tunnel can be opened for it after this. */
+static void
+end_job(struct request_ctx *r, const char *id, const char *dir)
+{
+    jobs_remove(&r->agent->jobs, id);
+    move_job_dir_remove(dir);
 }
 
 /* A move that failed leaves nothing here: libvirt keeps the persistent
@@ -106,7 +134,8 @@ forget_failed_incoming(struct request_ctx *r, const struct job *j)
 
 /* Answer move-end with this side's figures. */
 static void
-answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job *j, long long t0)
+answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job *j,
+           const char *dir, long long t0)
 {
     struct vs_writer w;
     struct vs_error err;
@@ -131,14 +160,11 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
         vsm_message_add_text(&w, VSM_TAG_MESSAGE, j->error);
     /* the job ends before the source hears it has: a caller who looks next
      * finds nothing of it here */
-    char dir[256];
-    jobs_remove(&r->agent->jobs, j->id);
-    snprintf(dir, sizeof dir, "%s/jobs/%s", r->s->cfg->runtime_dir, j->id);
-    move_job_dir_remove(dir);
+    end_job(r, j->id, dir);
     if (!wire_send_message(r->w, &w, 10000, &err))
         vs_info("job %s: move-end's answer was not sent: %s", j->id, err.message);
     vs_writer_free(&w);
-    r->result = source_result == VS_OK ? VS_OK : j->error[0] ? VS_ERR_DENIED : VS_ERR_UNAVAILABLE;
+    r->result = source_result == VS_OK ? VS_OK : j->error[0] ? VS_ERR_DENIED : VS_ERR_FAILED;
     snprintf(r->message, sizeof r->message, "%s", source_result == VS_OK
              ? "the VM runs here" : j->error[0] ? j->error : "the migration failed; the VM stayed on the source");
     r->move = (struct audit_move){ .present = true, .downtime_ms = -1,
@@ -148,42 +174,40 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
                                    .role = "destination" };
 }
 
-/* The job lives while the source's connection does: wait for move-end. */
+/* The job lives while the source's connection does: wait for move-end,
+ * the one request that connection may carry next; then the job ends. */
 static void
-hold_job(struct request_ctx *r, const char *id, long long t0)
+hold_job(struct request_ctx *r, const char *id, const char *dir, long long t0)
 {
     struct vsm_message *m = malloc(sizeof *m);
     long long deadline = wire_now_ms() + r->s->cfg->move_timeout_ms + 60000;
+    char action[32] = "", job[JOB_ID_MAX] = "";
+    struct vs_error err;
+    void *buf = NULL;
+    struct job j;
+    int rc;
 
-    if (m == NULL)
-        return;
     r->result = VS_ERR_UNAVAILABLE;
     snprintf(r->message, sizeof r->message, "the source's agent went away during the move");
-    for (;;) {
-        struct vs_error err;
-        void *buf = NULL;
-        char action[32] = "", job[JOB_ID_MAX] = "";
-        struct job j;
-        int rc = wire_recv_message(r->w, m, &buf, deadline, &err);
-
-        if (rc <= 0) {
-            if (jobs_find(&r->agent->jobs, id, &j) && !j.handed_off)
-                forget_failed_incoming(r, &j);
-            break;
-        }
+    rc = m ? wire_recv_message(r->w, m, &buf, deadline, &err) : -1;
+    if (rc > 0) {
         vsm_message_text(m, VSM_TAG_ACTION, action, sizeof action);
         vsm_message_text(m, VSM_TAG_JOB, job, sizeof job);
-        if (m->kind == VSM_MSG_REQUEST && strcmp(action, "move-end") == 0 && strcmp(job, id) == 0 &&
-            jobs_find(&r->agent->jobs, id, &j)) {
-            answer_end(r, m, &j, t0);
-            free(buf);
-            break;
-        }
-        free(buf);
-        wire_send_refusal(r->w, VS_ERR_PROTOCOL, "a move's connection carries only its move-end");
-        r->reply_failed = true;
-        break;
     }
+    if (rc > 0 && m->kind == VSM_MSG_REQUEST && strcmp(action, "move-end") == 0 &&
+        strcmp(job, id) == 0 && jobs_find(&r->agent->jobs, id, &j)) {
+        answer_end(r, m, &j, dir, t0);
+    } else {
+        if (rc > 0) {
+            wire_send_refusal(r->w, VS_ERR_PROTOCOL, "a move's connection carries only its move-end");
+            r->reply_failed = true;
+        }
+        /* the source went away: a VM not handed over is not kept here */
+        if (jobs_find(&r->agent->jobs, id, &j) && !j.handed_off)
+            forget_failed_incoming(r, &j);
+        end_job(r, id, dir);
+    }
+    free(buf);
     free(m);
 }
 
@@ -213,10 +237,10 @@ do_move_prepare(struct request_ctx *r)
         reply_error(r, err.code, err.message);
     } else {
         reply_error(r, VS_OK, NULL);
-        if (!r->reply_failed)
-            hold_job(r, j->id, t0);
-        jobs_remove(&r->agent->jobs, j->id);
-        move_job_dir_remove(dir);
+        if (r->reply_failed)
+            end_job(r, j->id, dir);
+        else
+            hold_job(r, j->id, dir, t0);
     }
     free(xml);
     free(j);

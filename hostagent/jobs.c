@@ -156,9 +156,7 @@ jobs_set_handoff(struct jobs *t, const char *id, const struct job *h)
     pthread_mutex_lock(&t->lock);
     struct job *j = slot_of(t, id);
     if (j) {
-        j->released_at = h->released_at;
         j->resumed_at = h->resumed_at;
-        j->stopped_at = h->stopped_at;
         j->handoff_ms = h->handoff_ms;
         j->handed_off = h->handed_off;
         memcpy(j->error, h->error, sizeof j->error);

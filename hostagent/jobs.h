@@ -30,15 +30,12 @@ struct job {
     char vm[256];
     char from[256];
     char to[256];
-    char peer[256];                /* the other host: to on the source, from on the destination */
     char user[256];                /* the admin the move is for */
     char phase[32];
     unsigned progress;             /* per mille */
     bool cancel;
-    /* the hand-off (destination: its own; source: the release) */
-    int64_t released_at;           /* unix ms: the source let the writer go */
+    /* the destination's hand-off, for the source's report */
     int64_t resumed_at;            /* unix ms: the destination holds the writer */
-    int64_t stopped_at;            /* unix ms: the source's vCPUs stopped */
     long long handoff_ms;
     bool handed_off;
     bool defined_before;           /* destination: the VM was defined here before the move */

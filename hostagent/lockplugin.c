@@ -41,18 +41,12 @@
  * and the local exports' control sockets. */
 #include <config.h>
 
-#include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <syslog.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "common/json.h"
 #include "smbio/control_client.h"
@@ -248,7 +242,7 @@ plugin_add_resource(struct lock_manager *man, unsigned int type, const char *nam
 
 /* "what: why" in why */
 static void
-vs_prefix_why(char *why, size_t whylen, const char *what)
+prefix_why(char *why, size_t whylen, const char *what)
 {
     char was[1024];
     snprintf(was, sizeof was, "%s", why);
@@ -266,10 +260,15 @@ agent_handoff(const struct vm *vm, char *why, size_t whylen)
 
     if ((size_t)snprintf(line, sizeof line, "handoff %s\n", vm->name) >= sizeof line)
         return 0;
-    if (access(HANDOFF_SOCKET, F_OK) != 0)
-        return 0;   /* no agent: the fence alone decides */
-    if (!smbio_line_call(HANDOFF_SOCKET, line, HANDOFF_TIMEOUT_MS, reply, sizeof reply, why, whylen)) {
-        vs_prefix_why(why, whylen, "the local vsmigrated did not finish the writer hand-off");
+    switch (smbio_line_call(HANDOFF_SOCKET, line, HANDOFF_TIMEOUT_MS, reply, sizeof reply, why,
+                            whylen)) {
+    case SMBIO_LINE_ANSWERED:
+        break;
+    case SMBIO_LINE_UNREACHABLE:
+        return 0;   /* no agent (or a dead one's socket): the fence alone decides */
+    case SMBIO_LINE_NO_ANSWER:
+        prefix_why(why, whylen, "the local vsmigrated did not finish the writer hand-off (see "
+                   "its log)");
         return -1;
     }
     if (json_field(reply, "ok", ok, sizeof ok) && strcmp(ok, "true") == 0)

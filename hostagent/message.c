@@ -48,9 +48,7 @@ static const struct {
     [VSM_TAG_DOWNTIME_MS] = { "downtime_ms", U64, 8, MESSAGE },
     [VSM_TAG_LIBVIRT_DOWNTIME_MS] = { "libvirt_downtime_ms", U64, 8, MESSAGE },
     [VSM_TAG_HANDOFF_MS] = { "handoff_ms", U64, 8, MESSAGE },
-    [VSM_TAG_STOPPED_AT] = { "stopped_at", U64, 8, MESSAGE },
     [VSM_TAG_RESUMED_AT] = { "resumed_at", U64, 8, MESSAGE },
-    [VSM_TAG_QUEUE_POSITION] = { "queue_position", U64, 8, MESSAGE },
     [VSM_TAG_PARALLEL] = { "parallel", U64, 8, MESSAGE },
     [VSM_TAG_MIGRATION_MS] = { "migration_ms", U64, 8, MESSAGE },
 };

@@ -70,9 +70,7 @@ enum vsm_tag {
     VSM_TAG_DOWNTIME_MS,    /* u64: source vCPUs stopped to destination running, host clocks */
     VSM_TAG_LIBVIRT_DOWNTIME_MS, /* u64: libvirt's own figure (ends at Finish, before the hand-off) */
     VSM_TAG_HANDOFF_MS,     /* u64: the writer hand-off inside the downtime */
-    VSM_TAG_STOPPED_AT,     /* u64: unix time in ms when the source's vCPUs stopped */
     VSM_TAG_RESUMED_AT,     /* u64: unix time in ms when the destination took the writer */
-    VSM_TAG_QUEUE_POSITION, /* u64: 1 = next */
     VSM_TAG_PARALLEL,       /* u64: a move's multifd channels, 1 to VSM_PARALLEL_MAX */
     VSM_TAG_MIGRATION_MS,   /* u64: libvirt's migration alone (the move less its pre-flight) */
     VSM__TAG_END

@@ -66,7 +66,6 @@ struct move {
     pthread_cond_t cond;
     int streams;                       /* stream threads running */
     int fds[STREAMS_MAX];              /* their local ends, to cut at the end */
-    uint64_t tunnel_bytes;
     char stream_error[VS_ERROR_MESSAGE_MAX + 64];
     /* libvirt */
     virConnectPtr conn;
@@ -175,19 +174,17 @@ stream_run(void *arg)
     struct stream *st = arg;
     struct move *m = st->m;
     struct tunnel_tls *tls = NULL;
-    struct tunnel_counts counts = { 0, 0 };
     struct vs_error err;
     struct wire w;
 
     wire_init(&w, -1, m->job.to);
     if (!stream_open(m, st->channel, &w, &tls, &err))
         stream_note_error(m, "opening a tunnel", &err);
-    else if (!tunnel_relay(st->fd, tls, &counts, &err) && st->channel == TUNNEL_MIGRATION)
+    else if (!tunnel_relay(st->fd, tls, NULL, &err) && st->channel == TUNNEL_MIGRATION)
         stream_note_error(m, "the migration stream", &err);
     tunnel_tls_free(tls);
     wire_close(&w);
     pthread_mutex_lock(&m->lock);
-    m->tunnel_bytes += counts.plain_to_tls + counts.tls_to_plain;
     m->fds[st->slot] = -1;
     close(st->fd);
     m->streams--;
@@ -220,29 +217,25 @@ stream_start(struct move *m, int fd, enum tunnel_channel ch)
         m->streams++;
     }
     pthread_mutex_unlock(&m->lock);
-    st = slot >= 0 ? malloc(sizeof *st) : NULL;
-    if (st == NULL) {
+    if (slot < 0) {
         vs_warn("job %s: more than %d streams at once; one refused", m->job.id, STREAMS_MAX);
-        if (slot >= 0) {
-            pthread_mutex_lock(&m->lock);
-            m->fds[slot] = -1;
-            m->streams--;
-            pthread_mutex_unlock(&m->lock);
+        close(fd);
+        return;
+    }
+    st = malloc(sizeof *st);
+    if (st != NULL) {
+        *st = (struct stream){ .m = m, .fd = fd, .slot = slot, .channel = ch };
+        if (pthread_create(&th, NULL, stream_run, st) == 0) {
+            pthread_detach(th);
+            return;
         }
-        close(fd);
-        return;
-    }
-    *st = (struct stream){ .m = m, .fd = fd, .slot = slot, .channel = ch };
-    if (pthread_create(&th, NULL, stream_run, st) != 0) {
-        pthread_mutex_lock(&m->lock);
-        m->fds[slot] = -1;
-        m->streams--;
-        pthread_mutex_unlock(&m->lock);
-        close(fd);
         free(st);
-        return;
     }
-    pthread_detach(th);
+    pthread_mutex_lock(&m->lock);
+    m->fds[slot] = -1;
+    m->streams--;
+    pthread_mutex_unlock(&m->lock);
+    close(fd);
 }
 
 static void *
@@ -303,7 +296,8 @@ move_job_dir(const struct agent_config *c, const char *job, char *dir, size_t le
      * connection with root's rights */
     if ((mkdir(parent, 0700) != 0 && errno != EEXIST) || chmod(parent, 0700) != 0 ||
         mkdir(dir, 0700) != 0) {
-        vs_error_set(err, VS_ERR_IO, "cannot make %s: %s", dir, strerror(errno));
+        vs_error_set(err, VS_ERR_IO, "cannot make %s: %s (vsmigrated runs as root and needs "
+                     "runtime_dir in [agent] writable)", dir, strerror(errno));
         return false;
     }
     return true;
@@ -620,22 +614,28 @@ static void
 reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool timed_out,
                 const struct destination_result *d)
 {
-    char msg[4096], where[1024];
+    char msg[4096], where[1600];
     int state = 0, reason = 0;
+    /* the destination's reason first (libvirt says only "resume operation
+     * failed" for a refused take-over), then a broken stream, then libvirt's */
     const char *why = d->error[0] ? d->error : m->stream_error[0] ? m->stream_error
                                                                    : m->migrate_error;
-    enum vs_errcode code = cancelled ? VS_ERR_INTERNAL : timed_out ? VS_ERR_TIMEOUT
-                         : d->error[0] ? VS_ERR_DENIED : VS_ERR_UNAVAILABLE;
+    /* exit 1 (vsmigrate(1)): the move ran and failed, the VM stays */
+    enum vs_errcode code = timed_out ? VS_ERR_TIMEOUT : VS_ERR_FAILED;
 
-    if (virDomainGetState(m->dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
+    if (virDomainGetState(m->dom, &state, &reason, 0) != 0)
+        snprintf(where, sizeof where, "libvirt on %s no longer knows %s: 'vsmigrate list "
+                 "--host %s' and '--host %s' say where it runs", r->agent->host, m->job.vm,
+                 r->agent->host, m->job.to);
+    else if (state == VIR_DOMAIN_RUNNING)
         snprintf(where, sizeof where, "%s runs on %s, as before", m->job.vm, r->agent->host);
     else if (state == VIR_DOMAIN_PAUSED)
         snprintf(where, sizeof where, "%s is PAUSED on %s: no host could take its disks' "
                  "writer; 'virsh resume %s' there once the cause is fixed", m->job.vm,
                  r->agent->host, m->job.vm);
     else
-        snprintf(where, sizeof where, "%s's state on %s is %d ('vsmigrate list' on both hosts)",
-                 m->job.vm, r->agent->host, state);
+        snprintf(where, sizeof where, "%s is not running on %s (libvirt state %d): 'vsmigrate "
+                 "list' on both hosts says where it is", m->job.vm, r->agent->host, state);
     if (cancelled)
         snprintf(msg, sizeof msg, "job %s was cancelled; %s", m->job.id, where);
     else if (timed_out)
@@ -644,8 +644,6 @@ reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool time
     else
         snprintf(msg, sizeof msg, "the move of %s to %s failed: %s; %s", m->job.vm, m->job.to,
                  why[0] ? why : "libvirt gave no reason", where);
-    if (cancelled)
-        code = VS_ERR_INTERNAL;
     struct vs_writer w;
     reply_begin(r, &w);
     vsm_message_add_text(&w, VSM_TAG_JOB, m->job.id);
@@ -741,7 +739,6 @@ job_make(struct request_ctx *r, const char *xml, struct job *j, struct vs_error 
     snprintf(j->vm, sizeof j->vm, "%s", r->vm);
     snprintf(j->from, sizeof j->from, "%s", r->agent->host);
     snprintf(j->to, sizeof j->to, "%s", r->to);
-    snprintf(j->peer, sizeof j->peer, "%s", r->to);
     snprintf(j->user, sizeof j->user, "%s", r->caller);
     snprintf(j->phase, sizeof j->phase, "prepare");
     ok = domxml_parse(xml, strlen(xml), vm, err) && move_controls_from_xml(vm, j, err);

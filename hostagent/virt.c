@@ -330,16 +330,34 @@ virt_define_and_start(const char *uri, const char *name, const char *xml, struct
     return ok;
 }
 
+/* name's domain on a connection of its own: NULL with *c NULL and err when
+ * libvirt cannot be reached, NULL with *c open when there is no such domain.
+ * domain_done closes both. */
+static virDomainPtr
+domain_lookup(const char *uri, const char *name, virConnectPtr *c, struct vs_error *err)
+{
+    *c = open_libvirt(uri, err);
+    return *c ? virDomainLookupByName(*c, name) : NULL;
+}
+
+static void
+domain_done(virConnectPtr c, virDomainPtr d)
+{
+    if (d)
+        virDomainFree(d);
+    if (c)
+        virConnectClose(c);
+}
+
 bool
 virt_turn_off(const char *uri, const char *name, struct vs_error *err)
 {
-    virConnectPtr c = open_libvirt(uri, err);
-    virDomainPtr d;
+    virConnectPtr c;
+    virDomainPtr d = domain_lookup(uri, name, &c, err);
     bool ok = false;
 
     if (c == NULL)
         return false;
-    d = virDomainLookupByName(c, name);
     if (d == NULL || virDomainIsActive(d) != 1)
         vs_error_set(err, VS_ERR_NOTFOUND, "%s does not run here ('vsmigrate list' shows what "
                      "does)", name);
@@ -347,33 +365,29 @@ virt_turn_off(const char *uri, const char *name, struct vs_error *err)
         vs_error_set(err, VS_ERR_INTERNAL, "libvirt did not turn %s off: %s", name, last_error());
     else
         ok = true;
-    if (d)
-        virDomainFree(d);
-    virConnectClose(c);
+    domain_done(c, d);
     return ok;
 }
 
 bool
 virt_paused_for_migration(const char *uri, const char *name, struct vs_error *err)
 {
-    virConnectPtr c = open_libvirt(uri, err);
-    virDomainPtr d;
+    virConnectPtr c;
+    virDomainPtr d = domain_lookup(uri, name, &c, err);
     int state = 0, reason = 0;
     bool ok = false;
 
     if (c == NULL)
         return false;
-    d = virDomainLookupByName(c, name);
     if (d == NULL || virDomainGetState(d, &state, &reason, 0) != 0)
         vs_error_set(err, VS_ERR_NOTFOUND, "%s is not here", name);
     else if (state != VIR_DOMAIN_PAUSED || reason != VIR_DOMAIN_PAUSED_MIGRATION)
-        vs_error_set(err, VS_ERR_DENIED, "%s is %s (reason %d), not paused by its migration: "
-                     "its disks keep their writer", name, state_name(state), reason);
+        vs_error_set(err, VS_ERR_DENIED, "%s is %s, not paused by its outgoing migration: its "
+                     "disks keep their writer (a hand-off comes only at a migration's end)",
+                     name, state_name(state));
     else
         ok = true;
-    if (d)
-        virDomainFree(d);
-    virConnectClose(c);
+    domain_done(c, d);
     return ok;
 }
 
@@ -406,8 +420,8 @@ virt_events_start(struct vs_error *err)
 long long
 virt_last_migration_downtime(const char *uri, const char *name)
 {
-    virConnectPtr c = virConnectOpen(uri);
-    virDomainPtr d = c ? virDomainLookupByName(c, name) : NULL;
+    virConnectPtr c;
+    virDomainPtr d = domain_lookup(uri, name, &c, NULL);
     virTypedParameterPtr p = NULL;
     int np = 0, type = 0;
     unsigned long long down = 0;
@@ -417,43 +431,33 @@ virt_last_migration_downtime(const char *uri, const char *name)
         virTypedParamsGetULLong(p, np, VIR_DOMAIN_JOB_DOWNTIME, &down) == 1)
         out = (long long)down;
     virTypedParamsFree(p, np);
-    if (d)
-        virDomainFree(d);
-    if (c)
-        virConnectClose(c);
+    domain_done(c, d);
     return out;
 }
 
 bool
-virt_defined(const char *uri, const char *name)
+virt_defined(const char *uri, const char *name, bool *defined, struct vs_error *err)
 {
-    virConnectPtr c = virConnectOpen(uri);
-    virDomainPtr d = c ? virDomainLookupByName(c, name) : NULL;
-    bool found = d != NULL;
+    virConnectPtr c;
+    virDomainPtr d = domain_lookup(uri, name, &c, err);
 
-    if (d)
-        virDomainFree(d);
-    if (c)
-        virConnectClose(c);
-    return found;
+    *defined = d != NULL;
+    domain_done(c, d);
+    return c != NULL;
 }
 
 bool
 virt_undefine_if_off(const char *uri, const char *name, struct vs_error *err)
 {
-    virConnectPtr c = open_libvirt(uri, err);
-    virDomainPtr d;
-    bool ok = true;
+    virConnectPtr c;
+    virDomainPtr d = domain_lookup(uri, name, &c, err);
+    bool ok = c != NULL;
 
-    if (c == NULL)
-        return false;
-    d = virDomainLookupByName(c, name);
     if (d != NULL && virDomainIsActive(d) == 0 && virDomainUndefine(d) != 0) {
-        vs_error_set(err, VS_ERR_INTERNAL, "libvirt did not undefine %s: %s", name, last_error());
+        vs_error_set(err, VS_ERR_INTERNAL, "libvirt did not undefine %s: %s (undefine it there "
+                     "with virsh undefine)", name, last_error());
         ok = false;
     }
-    if (d)
-        virDomainFree(d);
-    virConnectClose(c);
+    domain_done(c, d);
     return ok;
 }

@@ -59,8 +59,9 @@ bool virt_events_start(struct vs_error *err);
  * the source's stop to this host's Finish); -1 if it has none. */
 long long virt_last_migration_downtime(const char *uri, const char *name);
 
-/* Is name defined here (running or not)? */
-bool virt_defined(const char *uri, const char *name);
+/* Is name defined here (running or not)? *defined; false with err when
+ * libvirt cannot be reached (then nothing is known). */
+bool virt_defined(const char *uri, const char *name, bool *defined, struct vs_error *err);
 /* Undefine name if it is defined here and does not run: what a failed
  * incoming migration leaves (libvirt keeps the persistent definition it
  * made at Finish). true when nothing of it is left. */

@@ -22,7 +22,7 @@ mono_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-bool
+enum smbio_line_result
 smbio_line_call(const char *path, const char *line, long long timeout_ms, char *reply,
                 size_t replylen, char *why, size_t whylen)
 {
@@ -34,7 +34,7 @@ smbio_line_call(const char *path, const char *line, long long timeout_ms, char *
     reply[0] = '\0';
     if (strlen(path) >= sizeof sun.sun_path) {
         snprintf(why, whylen, "the socket path %s is too long for a unix socket", path);
-        return false;
+        return SMBIO_LINE_UNREACHABLE;
     }
     memcpy(sun.sun_path, path, strlen(path) + 1);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -42,12 +42,12 @@ smbio_line_call(const char *path, const char *line, long long timeout_ms, char *
         snprintf(why, whylen, "cannot reach %s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
-        return false;
+        return SMBIO_LINE_UNREACHABLE;
     }
     if (send(fd, line, n, MSG_NOSIGNAL) != (ssize_t)n) {
         snprintf(why, whylen, "cannot talk to %s: %s", path, strerror(errno));
         close(fd);
-        return false;
+        return SMBIO_LINE_NO_ANSWER;
     }
     while (used < replylen - 1 && memchr(reply, '\n', used) == NULL) {
         long long left = deadline - mono_ms();
@@ -55,7 +55,7 @@ smbio_line_call(const char *path, const char *line, long long timeout_ms, char *
         if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
             snprintf(why, whylen, "%s did not answer within %lld ms", path, timeout_ms);
             close(fd);
-            return false;
+            return SMBIO_LINE_NO_ANSWER;
         }
         ssize_t got = read(fd, reply + used, replylen - 1 - used);
         if (got <= 0)
@@ -65,7 +65,7 @@ smbio_line_call(const char *path, const char *line, long long timeout_ms, char *
     }
     close(fd);
     reply[used] = '\0';
-    return true;
+    return SMBIO_LINE_ANSWERED;
 }
 
 bool
@@ -77,7 +77,8 @@ smbio_control_call(const char *control, const char *command, long long timeout_m
     if (busy)
         *busy = false;
     snprintf(line, sizeof line, "%s\n", command);
-    if (!smbio_line_call(control, line, timeout_ms, reply, sizeof reply, how, sizeof how)) {
+    if (smbio_line_call(control, line, timeout_ms, reply, sizeof reply, how, sizeof how) !=
+        SMBIO_LINE_ANSWERED) {
         snprintf(why, whylen, "the disk export at %s: %s (is the export running? it is started "
                  "with the VM; is the file server reachable?)", control, how);
         return false;

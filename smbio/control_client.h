@@ -10,11 +10,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+enum smbio_line_result {
+    SMBIO_LINE_ANSWERED,      /* reply holds the answer */
+    SMBIO_LINE_UNREACHABLE,   /* nobody listens at path (no such socket, refused) */
+    SMBIO_LINE_NO_ANSWER,     /* reached, but no answer within the time (why says) */
+};
+
 /* One line out (line, with its "\n") to the unix socket path, one line back
- * into reply (NUL-terminated), all within timeout_ms. false with why when
- * the socket could not be reached or did not answer in time. */
-bool smbio_line_call(const char *path, const char *line, long long timeout_ms, char *reply,
-                     size_t replylen, char *why, size_t whylen);
+ * into reply (NUL-terminated), all within timeout_ms; why says what went
+ * wrong otherwise. */
+enum smbio_line_result smbio_line_call(const char *path, const char *line, long long timeout_ms,
+                                       char *reply, size_t replylen, char *why, size_t whylen);
 
 /* Send command ("release", "promote", "status") to the export's control
  * socket and read its JSON line, all within timeout_ms. true when the

@@ -137,8 +137,8 @@ w0=$(writes_of hosta)
 out=$(timeout 300 "$lab" exec ws -- "$cli" move "$vm" --from hosta --to hostb 2>&1); rc=$?
 rm -f "$hook"
 tap_diag "$out"
-tap_check "a take-over refused on hostb: the move fails with one clear error naming the cause" \
-    bash -c '[ "$1" -ne 0 ] && grep -q "refused the take-over" <<<"$2" && grep -q "$3 runs on hosta.lab.test, as before" <<<"$2"' _ "$rc" "$out" "$vm"
+tap_check "a take-over refused on hostb: the move fails (exit 1) with one clear error naming the cause" \
+    bash -c '[ "$1" -eq 1 ] && grep -q "refused the take-over" <<<"$2" && grep -q "$3 runs on hosta.lab.test, as before" <<<"$2"' _ "$rc" "$out" "$vm"
 tap_check "... the VM runs on hosta alone, and writes on (its export took the writer back)" \
     bash -c '[ "$(where)" = hosta ] && [ "$(mode_of hosta)" = active ] && [ "$(writes_of hosta)" -gt "$1" ]' _ "$w0"
 tap_check "... hostb has no domain, no export, no job left" \
@@ -156,8 +156,8 @@ done
 out=$(vsm ws cancel "$job" --host hosta 2>&1); crc=$?
 wait "$mover"; rc=$?
 tap_diag "cancel: $out" "$(tail -n 1 "$work/cancel.out")"
-tap_check "cancel JOB on hosta during the memory copy: the cancel succeeds and the move ends non-zero" \
-    bash -c '[ "$1" -eq 0 ] && [ "$2" -ne 0 ] && grep -q "was cancelled" "$3"' _ "$crc" "$rc" "$work/cancel.out"
+tap_check "cancel JOB on hosta during the memory copy: the cancel succeeds and the move ends with exit 1" \
+    bash -c '[ "$1" -eq 0 ] && [ "$2" -eq 1 ] && grep -q "was cancelled" "$3"' _ "$crc" "$rc" "$work/cancel.out"
 sleep 1
 tap_check "... the VM runs on hosta alone; hostb has no domain, no export, no job" \
     eventually bash -c '[ "$(where)" = hosta ] && ! "$1" exec hostb -- virsh -q list --all --name | grep -qx "$2" && ! export_left hostb && ! jobs_left hostb' _ "$lab" "$vm"

@@ -56,6 +56,8 @@ test_code_names(void **state)
     assert_string_equal(vs_errcode_name(VS_OK), "ok");
     assert_string_equal(vs_errcode_name(VS_ERR_DENIED), "denied");
     assert_string_equal(vs_errcode_name(VS_ERR_INTERNAL), "internal");
+    assert_string_equal(vs_errcode_name(VS_ERR_FAILED), "failed");
+    assert_int_equal(vs_exit_for(VS_ERR_FAILED), VS_EXIT_FAILED);
     assert_string_equal(vs_errcode_name(VS_ERR__COUNT), "unknown");
     assert_string_equal(vs_errcode_name((enum vs_errcode)-1), "unknown");
     for (int c = 0; c < VS_ERR__COUNT; c++)

@@ -184,7 +184,8 @@ test_cut_wire_fails_relay(void **state)
     /* the wire between the agents is cut: both relays end with an error */
     shutdown(p.a.wire, SHUT_RDWR);
     pair_join(&p);
-    assert_false(p.a.relayed && p.b.relayed);
+    assert_false(p.a.relayed);
+    assert_false(p.b.relayed);
 }
 
 static void
