@@ -95,6 +95,8 @@ audit_write(const char *host, const struct audit_record *r)
         for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
             if (figures[i].v >= 0)
                 json_object_set_new(j, figures[i].key, json_integer(figures[i].v));
+        if (r->move->definition_saved >= 0)
+            json_object_set_new(j, "definition_saved", json_boolean(r->move->definition_saved));
     }
     if (r->unrecorded)
         json_object_set_new(j, "unrecorded", json_integer((json_int_t)r->unrecorded));

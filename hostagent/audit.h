@@ -25,6 +25,7 @@ struct audit_move {
     long long bytes;
     long long iterations;
     const char *role;                /* "source" or "destination" */
+    int definition_saved;            /* the share's copy updated: 1, not: 0, not the source's job: -1 */
 };
 
 struct audit_record {

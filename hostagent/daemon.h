@@ -124,6 +124,17 @@ bool request_vm_route(struct request_ctx *r, const char *what);
  * and the VM's definition (*xml, malloc'd, NULL when it could not be read). */
 struct report *preflight_report(struct request_ctx *r, char **xml);
 
+/* ---- definition.c: the VM's definition on the share ---- */
+/* Read //SERVER/SHARE/<r->vm>/<r->vm>.xml from the first configured share
+ * that has it, as the caller (its CIFS ticket) or, for a local caller, as
+ * this host. Malloc'd; NULL with err. */
+char *definition_read(struct request_ctx *r, struct vs_error *err);
+/* Replace FOLDER/<r->vm>.xml (folder: smb://SERVER/SHARE/<vm>, placement.h)
+ * with xml, whole, as the caller; dir: a private 0700 directory for the
+ * file handed to vsmigrate-disk. false with err. */
+bool definition_save(struct request_ctx *r, const char *folder, const char *xml, const char *dir,
+                     struct vs_error *err);
+
 /* ---- move.c (the source) and incoming.c (the destination) ---- */
 void do_move(struct request_ctx *r);
 void do_handoff_release(struct request_ctx *r);

@@ -171,7 +171,7 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
                                    .libvirt_downtime_ms = libvirt_down,
                                    .handoff_ms = j->handed_off ? j->handoff_ms : -1,
                                    .total_ms = wire_now_ms() - t0, .bytes = -1, .iterations = -1,
-                                   .role = "destination" };
+                                   .role = "destination", .definition_saved = -1 };
 }
 
 /* The job lives while the source's connection does: wait for move-end,

@@ -51,6 +51,8 @@ static const struct {
     [VSM_TAG_RESUMED_AT] = { "resumed_at", U64, 8, MESSAGE },
     [VSM_TAG_PARALLEL] = { "parallel", U64, 8, MESSAGE },
     [VSM_TAG_MIGRATION_MS] = { "migration_ms", U64, 8, MESSAGE },
+    [VSM_TAG_DEFINITION_SAVED] = { "definition_saved", U64, 8, MESSAGE },
+    [VSM_TAG_DEFINITION_ERROR] = { "definition_error", TEXT, 1024, MESSAGE },
 };
 
 bool

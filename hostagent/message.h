@@ -73,6 +73,8 @@ enum vsm_tag {
     VSM_TAG_RESUMED_AT,     /* u64: unix time in ms when the destination took the writer */
     VSM_TAG_PARALLEL,       /* u64: a move's multifd channels, 1 to VSM_PARALLEL_MAX */
     VSM_TAG_MIGRATION_MS,   /* u64: libvirt's migration alone (the move less its pre-flight) */
+    VSM_TAG_DEFINITION_SAVED, /* u64: 1 the definition on the share was updated after a move, 0 not */
+    VSM_TAG_DEFINITION_ERROR, /* text: why it was not */
     VSM__TAG_END
 };
 

@@ -45,6 +45,7 @@
 #include "hostagent/domxml.h"
 #include "hostagent/handoff.h"
 #include "hostagent/move.h"
+#include "hostagent/placement.h"
 #include "hostagent/report.h"
 #include "hostagent/tunnel.h"
 
@@ -77,6 +78,11 @@ struct move {
     int64_t stopped_at;                /* unix ms: the STOP event */
     unsigned parallel;                 /* multifd channels; 0: one stream */
     long long migration_ms;            /* virDomainMigrateToURI3 alone */
+    /* the definition on the share, written back once the VM moved */
+    char folder[1300];                 /* smb://SERVER/SHARE/<vm> (placement.h) */
+    char *definition;                  /* the persistent definition before the move */
+    bool definition_saved;
+    struct vs_error definition_error;
 };
 
 int64_t
@@ -307,7 +313,7 @@ void
 move_job_dir_remove(const char *dir)
 {
     char path[400];
-    static const char *const names[] = { "libvirt.sock", "migration.sock" };
+    static const char *const names[] = { "libvirt.sock", "migration.sock", "definition.xml" };
 
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -583,18 +589,21 @@ reply_moved(struct request_ctx *r, struct move *m, const struct progress *pr, lo
             const struct destination_result *d)
 {
     struct vs_writer w;
-    char msg[1024];
+    char msg[2048];
     long long down = d->resumed_at && m->stopped_at ? d->resumed_at - m->stopped_at : -1;
 
     r->move = (struct audit_move){ .present = true, .downtime_ms = down,
                                    .libvirt_downtime_ms = d->libvirt_downtime_ms,
                                    .handoff_ms = d->handoff_ms, .total_ms = total,
                                    .bytes = (long long)pr->processed,
-                                   .iterations = (long long)pr->iterations, .role = "source" };
+                                   .iterations = (long long)pr->iterations, .role = "source",
+                                   .definition_saved = m->definition_saved };
     snprintf(msg, sizeof msg, "%s runs on %s: downtime %lld ms (hand-off %lld ms; libvirt says "
-             "%lld ms), %lld ms in all, %.1f MiB in %llu pass%s", m->job.vm, m->job.to, down,
+             "%lld ms), %lld ms in all, %.1f MiB in %llu pass%s%s%s", m->job.vm, m->job.to, down,
              d->handoff_ms, d->libvirt_downtime_ms, total, (double)pr->processed / 1048576.0,
-             (unsigned long long)pr->iterations, pr->iterations == 1 ? "" : "es");
+             (unsigned long long)pr->iterations, pr->iterations == 1 ? "" : "es",
+             m->definition_saved ? "" : "; but its definition on the share is NOT current: ",
+             m->definition_saved ? "" : m->definition_error.message);
     reply_begin(r, &w);
     vsm_message_add_text(&w, VSM_TAG_JOB, m->job.id);
     if (down >= 0)
@@ -606,6 +615,9 @@ reply_moved(struct request_ctx *r, struct move *m, const struct progress *pr, lo
     vsm_message_add_u64(&w, VSM_TAG_MIGRATION_MS, (uint64_t)m->migration_ms);
     vsm_message_add_u64(&w, VSM_TAG_BYTES, pr->processed);
     vsm_message_add_u64(&w, VSM_TAG_ITERATIONS, pr->iterations);
+    vsm_message_add_u64(&w, VSM_TAG_DEFINITION_SAVED, m->definition_saved);
+    if (!m->definition_saved)
+        vsm_message_add_text(&w, VSM_TAG_DEFINITION_ERROR, m->definition_error.message);
     reply_send(r, &w, VS_OK, msg);
 }
 
@@ -715,15 +727,19 @@ move_free(struct move *m)
         virDomainFree(m->dom);
     if (m->conn)
         virConnectClose(m->conn);
+    free(m->definition);
     pthread_mutex_destroy(&m->lock);
     pthread_cond_destroy(&m->cond);
     free(m);
 }
 
-/* The job: its id, VM, ends, and the VM's export control sockets. */
+/* The job: its id, VM, ends, and the VM's export control sockets; the
+ * VM's folder on the share. */
 static bool
-job_make(struct request_ctx *r, const char *xml, struct job *j, struct vs_error *err)
+job_make(struct request_ctx *r, const char *xml, struct job *j, char *folder, size_t folderlen,
+         struct vs_error *err)
 {
+    const struct agent_config *c = r->s->cfg;
     struct domxml_info *vm = calloc(1, sizeof *vm);
     uuid_t u;
     bool ok;
@@ -741,7 +757,8 @@ job_make(struct request_ctx *r, const char *xml, struct job *j, struct vs_error 
     snprintf(j->to, sizeof j->to, "%s", r->to);
     snprintf(j->user, sizeof j->user, "%s", r->caller);
     snprintf(j->phase, sizeof j->phase, "prepare");
-    ok = domxml_parse(xml, strlen(xml), vm, err) && move_controls_from_xml(vm, j, err);
+    ok = domxml_parse(xml, strlen(xml), vm, err) && move_controls_from_xml(vm, j, err) &&
+         placement_check(vm, r->vm, c->shares, c->nshares, folder, folderlen, err);
     domxml_free(vm);
     free(vm);
     return ok;
@@ -767,7 +784,8 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
         return false;
     }
     free(rep);
-    if (!job_make(r, xml, &m->job, &err) || !jobs_add(&r->agent->jobs, &m->job, &err)) {
+    if (!job_make(r, xml, &m->job, m->folder, sizeof m->folder, &err) ||
+        !jobs_add(&r->agent->jobs, &m->job, &err)) {
         free(xml);
         reply_error(r, err.code, err.message);
         return false;
@@ -793,6 +811,12 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
         reply_error(r, VS_ERR_NOTFOUND, err.message);
         return false;
     }
+    /* what the destination will hold (libvirt carries it in the cookie),
+     * secrets included, as the share's copy had them */
+    m->definition = virDomainGetXMLDesc(m->dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+    if (m->definition == NULL)
+        vs_error_set(&m->definition_error, VS_ERR_UNAVAILABLE, "libvirt on %s did not give its "
+                     "persistent definition: %s", r->agent->host, virt_error());
     return true;
 }
 
@@ -833,9 +857,15 @@ do_move(struct request_ctx *r)
     watch_migration(r, m, &pr, &cancelled, &timed_out);
     pthread_join(th, NULL);
     destination_end(m, &dest, m->migrate_rc == 0, &d);
-    if (m->migrate_rc == 0)
-        reply_moved(r, m, &pr, wire_now_ms() - t0, &d);
-    else
+    if (m->migrate_rc == 0) {
+        long long total = wire_now_ms() - t0;
+        send_progress(r, m, "saving definition", &pr, total, &(bool){ false });
+        m->definition_saved = m->definition &&
+                              definition_save(r, m->folder, m->definition, m->dir, &m->definition_error);
+        if (!m->definition_saved)
+            vs_warn("job %s: %s", m->job.id, m->definition_error.message);
+        reply_moved(r, m, &pr, total, &d);
+    } else
         reply_not_moved(r, m, cancelled, timed_out, &d);
     jobs_remove(&r->agent->jobs, m->job.id);
 out:

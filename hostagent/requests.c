@@ -561,79 +561,6 @@ do_check(struct request_ctx *r)
 
 /* ---- start and stop -------------------------------------------------------------------------- */
 
-#define DEFINITION_MAX (1024 * 1024)
-
-/* The VM's definition from its folder on one of the configured shares, read
- * with the admin's own CIFS ticket (the file server decides whether the admin
- * may), or on the unix socket with this host's keytab. Malloc'd; NULL with
- * err. */
-static char *
-read_definition(struct request_ctx *r, struct vs_error *err)
-{
-    const struct agent_config *c = r->s->cfg;
-    char *out = malloc(DEFINITION_MAX + 1), why[1024] = "", url[1300];
-
-    if (out == NULL) {
-        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    if (c->nshares == 0)
-        vs_error_set(err, VS_ERR_DENIED, "this host lists no share for VMs: set shares = "
-                     "//SERVER/SHARE in [storage] of its vsmigrated.conf");
-    for (size_t i = 0; i < c->nshares; i++) {
-        char server[256], *cifs = NULL;
-        struct krb_ccache_file *cc = NULL;
-        const char *argv[10];
-        int n = 0, rc;
-
-        snprintf(server, sizeof server, "%.*s", (int)strcspn(c->shares[i] + 2, "/"), c->shares[i] + 2);
-        snprintf(url, sizeof url, "smb:%s/%s/%s.xml", c->shares[i], r->vm, r->vm);
-        argv[n++] = c->disk_tool;
-        argv[n++] = "cat";
-        argv[n++] = url;
-        if (r->accepted) {
-            if (!krb_service_principal_for("cifs", server, &cifs, err) ||
-                !krb_cifs_ccache_create(r->accepted, cifs, c->runtime_dir, &cc, err)) {
-                free(cifs);
-                free(out);
-                return NULL;
-            }
-            argv[n++] = "--ccache";
-            argv[n++] = krb_ccache_file_name(cc);
-        } else if (r->s->acc) {
-            argv[n++] = "--keytab";
-            argv[n++] = c->keytab;
-            argv[n++] = "--principal";
-            argv[n++] = krb_acceptor_machine(r->s->acc);
-        } else {
-            vs_error_set(err, VS_ERR_UNAVAILABLE, "%s runs with auth = local and has no keytab to "
-                         "read the share with: use auth = kerberos", r->agent->host);
-            free(out);
-            return NULL;
-        }
-        argv[n] = NULL;
-        char rundir[600], *env[] = { rundir, NULL };
-        snprintf(rundir, sizeof rundir, "RUNTIME_DIRECTORY=%s", c->runtime_dir);
-        long long left = r->deadline_ms - wire_now_ms();
-        rc = tool_run((char *const *)argv, env, left < TOOL_TIMEOUT_MS ? left : TOOL_TIMEOUT_MS,
-                      "disk_tool", out, DEFINITION_MAX + 1, why, sizeof why);
-        krb_ccache_file_remove(cc);
-        free(cifs);
-        if (rc == 0 && strlen(out) < DEFINITION_MAX)
-            return out;
-        if (rc == 4)
-            vs_error_set(err, VS_ERR_NOTFOUND, "there is no %s/%s/%s.xml: put the VM's definition "
-                         "in its folder on the share", c->shares[i], r->vm, r->vm);
-        else
-            vs_error_set(err, rc == 1 ? VS_ERR_DENIED : VS_ERR_UNAVAILABLE, "%s cannot be read "
-                         "(%s): %s", url, r->caller, why[0] ? why : "the disk tool failed");
-        if (rc != 4)
-            break;
-    }
-    free(out);
-    return NULL;
-}
-
 static void
 do_start(struct request_ctx *r)
 {
@@ -649,7 +576,7 @@ do_start(struct request_ctx *r)
         reply_error(r, VS_ERR_NOMEM, "out of memory");
         return;
     }
-    xml = read_definition(r, &err);
+    xml = definition_read(r, &err);
     if (xml == NULL ||
         !domxml_parse(xml, strlen(xml), vm, &err) ||
         !placement_check(vm, r->vm, c->shares, c->nshares, folder, sizeof folder, &err) ||

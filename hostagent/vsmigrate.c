@@ -314,6 +314,8 @@ show_move(const struct options *o, const struct vsm_message *m, const char *mess
 {
     char job[64] = "";
     uint64_t down = 0, lv = 0, handoff = 0, total = 0, bytes = 0, iterations = 0, migration = 0;
+    uint64_t saved = 0;
+    char saved_error[1024] = "";
     bool have_down = vsm_message_u64(m, VSM_TAG_DOWNTIME_MS, &down);
     bool have_lv = vsm_message_u64(m, VSM_TAG_LIBVIRT_DOWNTIME_MS, &lv);
 
@@ -323,6 +325,8 @@ show_move(const struct options *o, const struct vsm_message *m, const char *mess
     vsm_message_u64(m, VSM_TAG_MIGRATION_MS, &migration);
     vsm_message_u64(m, VSM_TAG_BYTES, &bytes);
     vsm_message_u64(m, VSM_TAG_ITERATIONS, &iterations);
+    vsm_message_u64(m, VSM_TAG_DEFINITION_SAVED, &saved);
+    vsm_message_text(m, VSM_TAG_DEFINITION_ERROR, saved_error, sizeof saved_error);
     if (o->json) {
         json_t *j = json_pack("{s:b,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "job", job, "vm",
                               o->arg, "from", o->from ? o->from : "local", "to", o->to,
@@ -334,6 +338,9 @@ show_move(const struct options *o, const struct vsm_message *m, const char *mess
             json_object_set_new(j, "downtime_ms", json_integer((json_int_t)down));
         if (have_lv)
             json_object_set_new(j, "libvirt_downtime_ms", json_integer((json_int_t)lv));
+        json_object_set_new(j, "definition_saved", json_boolean(saved != 0));
+        if (saved_error[0])
+            json_object_set_new(j, "definition_error", json_string(saved_error));
         json_print_line(stdout, j);
     } else {
         printf("move: %s\n", message);

@@ -27,26 +27,11 @@
 #include <tevent.h>
 
 #include "common/krb5util.h"
+#include "smbio/context.h"
 #include "smbio/disk.h"
 #include "smbio/lane.h"
 #include "smbio/libsmb.h"
 #include "smbio/threads.h"
-
-static void
-auth_fn(SMBCCTX *c, const char *srv, const char *shr, char *wg, int wglen, char *un, int unlen,
-        char *pw, int pwlen)
-{
-    /* Kerberos only: no password is ever offered. libsmbclient treats an
-     * empty user name as "anonymous", so it gets the ccache's principal,
-     * which Kerberos authentication then ignores in favour of the ticket. */
-    const char *principal = smbc_getOptionUserData(c);
-
-    (void)srv; (void)shr; (void)wg; (void)wglen;
-    if (unlen > 0)
-        snprintf(un, (size_t)unlen, "%s", principal ? principal : "kerberos");
-    if (pwlen > 0)
-        pw[0] = '\0';
-}
 
 /* errno from libsmbclient, as a sentence for this disk. */
 static void
@@ -109,27 +94,10 @@ static bool
 lane_connect(struct smbio_disk *d, struct lane *l, bool writer, struct vs_error *err)
 {
     smbio_setup_lock();
-    l->ctx = smbc_new_context();
-    if (l->ctx != NULL) {
-        smbc_setOptionUserData(l->ctx, d->principal);
-        smbc_setOptionUseKerberos(l->ctx, 1);
-        smbc_setOptionUseCCache(l->ctx, 1);
-        smbc_setOptionFallbackAfterKerberos(l->ctx, 0);
-        smbc_setOptionNoAutoAnonymousLogin(l->ctx, 1);
-        smbc_setOptionProtocols(l->ctx, "SMB3", "SMB3");
-        smbc_setFunctionAuthDataWithContext(l->ctx, auth_fn);
-        if (smbc_init_context(l->ctx) == NULL) {
-            smbc_free_context(l->ctx, 1);
-            l->ctx = NULL;
-        }
-    }
+    l->ctx = smbio_context_new(d->principal, err);
     smbio_setup_unlock();
-    if (l->ctx == NULL) {
-        vs_error_set(err, VS_ERR_INTERNAL, "cannot create an SMB client context: %s (libsmbclient "
-                     "reads /etc/samba/smb.conf at this point: check that it parses, testparm -s)",
-                     strerror(errno));
+    if (l->ctx == NULL)
         return false;
-    }
     l->reader = open_handle(d, l, false, err);
     if (l->reader != NULL && writer)
         l->writer = open_handle(d, l, true, err);

@@ -59,7 +59,7 @@ clean_after() {   # clean_after SOURCE DEST: what a finished move leaves
 # domain, and the hook its export, as the source hears of the failure)
 eventually() { for _ in $(seq 1 50); do "$@" && return 0; sleep 0.2; done; "$@"; }
 export -f runs_on where export_left jobs_left mode_of writes_of eventually
-export lab vm VSM_BUILDDIR
+export lab vm VSM_BUILDDIR work
 
 out=$(vsm ws start "$vm" --on hosta 2>&1) || tap_bail "vsmigrate start failed: $out"
 console=$("$lab" path hosta dir)/var/log/libvirt/qemu/$vm-console.log
@@ -85,9 +85,23 @@ tap_check "... progress came as JSON events (memory copy, bytes, rate)" \
 tap_check "... the result says the downtime on host clocks and libvirt's, the hand-off, bytes and passes" \
     bash -c 'jq -e ".ok and .downtime_ms > 0 and .libvirt_downtime_ms > 0 and .handoff_ms >= 0 and .bytes > 0 and .iterations > 0 and .total_ms > 0" <<<"$1" >/dev/null' _ "$final"
 clean_after hosta hostb
+# share_definition: the definition on the share, as the admin reads it
+share_definition() {
+    rm -f "$work/share.xml"
+    "$lab" exec ws -- smbclient --use-kerberos=required //fs.lab.test/vms -c "get $vm/$vm.xml $work/share.xml" >/dev/null 2>&1 &&
+        cat "$work/share.xml"
+}
+# definition_current HOST: the share's copy is HOST's persistent definition (libvirt
+# re-indents the metadata it carries in the migration cookie: whitespace aside)
+definition_current() {
+    diff -w -B <(share_definition) <("$lab" exec "$1" -- virsh dumpxml --inactive --security-info "$vm") >"$work/definition.diff" 2>&1
+}
+export -f share_definition definition_current
+tap_check "... the definition on the share is hostb's persistent definition, and the result says it was saved"     bash -c 'definition_current hostb && jq -e ".definition_saved == true" <<<"$1" >/dev/null' _ "$final"
+[ -s "$work/definition.diff" ] && sed 's/^/# /' "$work/definition.diff" | head -20
 job=$(jq -r .job <<<"$final")
 tap_check "hosta's audit: the move, by admin, ok, with its figures" \
-    audit_has hosta ".action == \"move\" and .job == \"$job\" and .user == \"admin@LAB.TEST\" and .from == \"hosta\" and .to == \"hostb\" and .result == \"ok\" and .role == \"source\" and .downtime_ms > 0 and .bytes > 0"
+    audit_has hosta ".action == \"move\" and .job == \"$job\" and .user == \"admin@LAB.TEST\" and .from == \"hosta\" and .to == \"hostb\" and .result == \"ok\" and .role == \"source\" and .downtime_ms > 0 and .bytes > 0 and .definition_saved == true"
 tap_check "hostb's audit: the incoming move, by admin via hosta, ok" \
     audit_has hostb ".action == \"move-prepare\" and .job == \"$job\" and .user == \"admin@LAB.TEST\" and .via == \"hosta.lab.test\" and .result == \"ok\" and .role == \"destination\" and .handoff_ms >= 0"
 tap_check "... and hostb's tunnels, opened by hosta as itself for that job" \
@@ -99,6 +113,7 @@ tap_diag "$(tail -n 2 <<<"$out")"
 tap_check "move back hostb -> hosta: exit 0, saying where it runs and the downtime" \
     bash -c '[ "$1" -eq 0 ] && grep -q "move: $2 runs on hosta: downtime [0-9]* ms" <<<"$3"' _ "$rc" "$vm" "$out"
 clean_after hostb hosta
+tap_check "... and the share's copy is hosta's persistent definition again" definition_current hosta
 sleep 1
 touch "$stop"
 wait "$echo_pid"; echo_rc=$?

@@ -112,6 +112,32 @@ export_stop hostc
 out=$("$lab" exec hosta -- "$disktool" probe "$url" --ccache "$(machine_ccache hosta)" --write 2>&1); rc=$?
 tap_check "hosta opens the same disk read-write" test "$rc" -eq 0
 
+# ---- a definition replaced whole (vsmigrate-disk put, what a move writes back) ----------------
+defurl=smb://fs.lab.test/vms/$vm/$vm.xml
+put() { "$lab" exec "$1" -- "$disktool" put "$defurl" --from "$2" --ccache "$(machine_ccache "$1")" "${@:3}"; }
+cat_def() { "$lab" exec hosta -- "$disktool" cat "$defurl" --ccache "$(machine_ccache hosta)"; }
+export -f put cat_def machine_ccache
+export lab disktool defurl
+printf '<domain>first</domain>\n' >"$work/def1.xml"
+printf '<domain>second, longer than the first</domain>\n' >"$work/def2.xml"
+tap_check "hosta puts a definition on the share (exit 0), and cat reads it back the same" \
+    bash -c 'put hosta "$1" >/dev/null && [ "$(cat_def)" = "$(cat "$1")" ]' _ "$work/def1.xml"
+out=$(put hosta "$work/def2.xml" --json); rc=$?
+tap_check "... a second put replaces it whole (exit 0, ok in JSON)" \
+    bash -c '[ "$1" -eq 0 ] && jq -e ".ok and .access == \"replace\"" <<<"$2" >/dev/null && [ "$(cat_def)" = "$(cat "$3")" ]' _ "$rc" "$out" "$work/def2.xml"
+tap_check "... and leaves no .vsm-new file beside it" \
+    bash -c '! "$1" exec ws -- smbclient --use-kerberos=required //fs.lab.test/vms -c "ls $2/*" 2>/dev/null | grep -q vsm-new' _ "$lab" "$vm"
+out=$(put hostc "$work/def1.xml" 2>&1); rc=$?
+tap_diag "hostc put: $out"
+tap_check "hostc (read-only) may not put: exit 1, naming the account and the fix; the file is unchanged" \
+    bash -c '[ "$1" -eq 1 ] && grep -q "refused to let hostc\$@LAB.TEST create .*Modify" <<<"$2" && [ "$(cat_def)" = "$(cat "$3")" ]' _ "$rc" "$out" "$work/def2.xml"
+head -c 1100000 /dev/zero >"$work/big.xml"
+out=$(put hosta "$work/big.xml" 2>&1); rc=$?
+tap_check "a file over 1 MiB is refused before anything is written (exit 1, says why)" \
+    bash -c '[ "$1" -eq 1 ] && grep -q "more than 1048576 bytes" <<<"$2" && [ "$(cat_def)" = "$(cat "$3")" ]' _ "$rc" "$out" "$work/def2.xml"
+out=$("$lab" exec hosta -- "$disktool" put "$defurl" --ccache "$(machine_ccache hosta)" 2>&1); rc=$?
+tap_check "put without --from is a usage error (exit 2)" test "$rc" -eq 2
+
 # ---- doctor ---------------------------------------------------------------------------------
 doctor() { local h=$1; shift; timeout 180 "$lab" exec "$h" -- "$cli" doctor --config "$(agent_conf "$h")" --share //fs.lab.test/vms --json "$@"; }
 result_of() { printf '%s' "$1" | jq -r --arg n "$2" '.checks[] | select(.name == $n) | .result'; }
