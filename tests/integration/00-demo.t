@@ -18,7 +18,16 @@ tap_check "the check toward hostb passes every check" grep -qE '^web01: all [0-9
 tap_grep "the check toward hostc lists every problem" "checks failed: delegation, network lan" "$out"
 tap_grep "mallory is refused, with the reason" "mallory@LAB.TEST may not use vsmigrate on hosta.lab.test" "$out"
 tap_grep "the sensitive account's refusal names the flag" "is marked 'sensitive and cannot be delegated'" "$out"
-tap_check "the VM's disk records and memory check out after the move" grep -qE '^after: .*gaps 0.*: OK$' "$out"
+tap_grep "the share is provisioned and checked with vsmigrate-share" "vsmigrate-share" "$out"
+tap_grep "web01 starts on hosta with vsmigrate start" "web01 runs on hosta.lab.test (defined from smb://fs.lab.test/vms/web01/web01.xml)" "$out"
+tap_check "vsmigrate move takes web01 to hostb, with its downtime" grep -qE 'move: web01 runs on hostb: downtime [0-9]+ ms' "$out"
+tap_check "... and back to hosta" grep -qE 'move: web01 runs on hosta: downtime [0-9]+ ms' "$out"
+tap_check "the progress display showed during the moves" grep -q 'memory copy' "$out"
+tap_check "the VM's disk records and memory check out after both moves" grep -qE '^after: .*gaps 0.*: OK' "$out"
+tap_grep "the TCP echo was never reset" "the TCP echo was never reset and every reply came back in order" "$out"
+tap_check "the closing table has both moves, with downtime, total, bytes, echo gap and who was where" \
+    bash -c 'grep -qE "^1 +a->b +[0-9]+ +[0-9]+ +[0-9]+ MiB +[0-9.]+ +admin@LAB.TEST +admin@LAB.TEST via hosta.lab.test +hosta\\\$@LAB.TEST" "$1" &&
+             grep -qE "^2 +b->a +[0-9]+ +[0-9]+ +[0-9]+ MiB +[0-9.]+ +admin@LAB.TEST +admin@LAB.TEST via hostb.lab.test +hostb\\\$@LAB.TEST" "$1"' _ "$out"
 tap_grep "the demo ends" "== Done" "$out"
 tap_check "no step failed" bash -c '! grep -q "examples/demo: FAILED" "$1"' _ "$out"
 rm -f "$out"

@@ -1,10 +1,16 @@
 # tests/lab/vm.sh: the lab's "vm" verbs; sourced by tests/lab/lab.
 #
-#   lab vm start NAME --on NODE [--memory MiB] [--disk MiB] [--fresh]
-#                        put NAME's disk and domain XML on the share, start the
-#                        disk export on NODE and boot the test guest there;
-#                        --fresh replaces a disk left from an earlier run
-#   lab vm export NAME --on NODE   start (only) NAME's disk export on NODE
+#   lab vm start NAME --on NODE [--memory MiB] [--disk MiB] [--fresh] [--plain]
+#                        put NAME's disk and definition on the share and start
+#                        it on NODE as vsmigrate does (`vsmigrate start` from
+#                        ws as admin: the qemu hook's smbio export, the lock
+#                        plugin's lease); --fresh replaces a disk left from an
+#                        earlier run; --plain: libvirt alone, without vsmigrate
+#                        (nbdkit's file plugin, no lease), for the baselines
+#   lab vm put NAME [--memory MiB] [--disk MiB] [--fresh] [--plain]
+#                        only put NAME's disk and definition on the share (as
+#                        admin from ws), for a `vsmigrate start` of one's own
+#   lab vm export NAME --on NODE   start (only) a --plain VM's disk export on NODE
 #   lab vm verify NAME [--json]    read NAME's disk from the share and check its records
 #   lab vm where NAME              the hosts NAME runs on, one per line
 #   lab vm ip NAME                 the guest's address on the lan (its TCP echo: port 7)
@@ -14,10 +20,12 @@
 #                                  vsmigrate runs it: its disk served by the qemu
 #                                  hook's export, with a lease (lockspace vsmigrate)
 #
-# The disk export of `lab vm start` is plain nbdkit over the share's file for
-# now: smbio's export takes its place with the move (issue 17), whose hand-off
-# of the writer handle between hosts a migration needs. `lab vm xml --hook`
-# gives the definition vsmigrate's hook and lock plugin serve (64, 65).
+# Every lab VM runs as vsmigrate runs it: its disk served by smbio, fenced by
+# the file server, handed over by the lock plugin. The one exception is
+# --plain, which the baselines use (30-lab-migrate-baseline, bench/migration's
+# plain virsh migrate): plain libvirt cannot hand a fenced writer over (that
+# is what vsmigrate adds), so its disk is nbdkit's file plugin on the share's
+# directory, unfenced, as libvirt alone would have it.
 
 vm_socket() { echo "/run/vsmigrate/disks/$1-disk0.sock"; }
 # the guest's address on the lan (one segment with the lab's nodes), by its name
@@ -27,7 +35,7 @@ vm_share_dir() { echo "$L/fs/vms/$1"; }
 vm_parse() {  # sets vm_name, vm_node, vm_mem, vm_disk, vm_json
     vm_name=${1:?usage: lab vm VERB NAME ...}; shift
     [[ $vm_name =~ ^[a-z][a-z0-9-]{0,30}$ ]] || die "VM names are lowercase letters, digits and '-'"
-    vm_node="" vm_mem=256 vm_disk=32 vm_json=0 vm_fresh=0 vm_hook=0 vm_lockspace=vsmigrate vm_url=
+    vm_node="" vm_mem=256 vm_disk=32 vm_json=0 vm_fresh=0 vm_hook=0 vm_lockspace=vsmigrate vm_url= vm_plain=0
     while [ $# -gt 0 ]; do
         case $1 in
             --on) vm_node=$2; shift ;;
@@ -35,6 +43,7 @@ vm_parse() {  # sets vm_name, vm_node, vm_mem, vm_disk, vm_json
             --disk) vm_disk=$2; shift ;;
             --json) vm_json=1 ;;
             --fresh) vm_fresh=1 ;;
+            --plain) vm_plain=1 ;;
             --hook) vm_hook=1 ;;
             --lockspace) vm_lockspace=$2; shift ;;
             --disk-url) vm_url=$2; shift ;;
@@ -108,9 +117,8 @@ vm_export_up() {   # vm_export_up NAME NODE
     wait_for 30 "$name's disk export on $node" test -S "$L/$node$sock"
 }
 
-vm_start() {
-    vm_parse "$@"
-    [ -n "$vm_node" ] || die "usage: lab vm start NAME --on NODE"
+# vm_put: NAME's disk and definition on the share (vm_parse's settings)
+vm_put() {
     local guest tmp
     guest=$("$top/tests/guest/build") || die "building the test guest failed"
     cmd_kinit ws admin
@@ -119,9 +127,9 @@ vm_start() {
     fi
     if [ "$vm_fresh" -eq 1 ] && [ -d "$(vm_share_dir "$vm_name")" ]; then
         # vm_destroy parses its own arguments: keep ours
-        local name=$vm_name node=$vm_node mem=$vm_mem disk=$vm_disk
+        local name=$vm_name node=$vm_node mem=$vm_mem disk=$vm_disk plain=$vm_plain
         vm_destroy "$vm_name"
-        vm_name=$name vm_node=$node vm_mem=$mem vm_disk=$disk
+        vm_name=$name vm_node=$node vm_mem=$mem vm_disk=$disk vm_plain=$plain
         enter ws smbclient --use-kerberos=required "//fs.$LAB_DNS/vms" -c "deltree $vm_name" >/dev/null 2>&1 ||
             die "removing $vm_name's old disk from the share failed"
     fi
@@ -129,6 +137,7 @@ vm_start() {
         tmp=$L/ws/tmp-$vm_name
         mkdir -p "$tmp"
         truncate -s "${vm_disk}M" "$tmp/$vm_name.raw"
+        [ "$vm_plain" -eq 1 ] || vm_hook=1
         vm_xml "$vm_name" "$vm_mem" "$guest" >"$tmp/$vm_name.xml"
         enter ws smbclient --use-kerberos=required "//fs.$LAB_DNS/vms" \
             -c "mkdir $vm_name; put $tmp/$vm_name.raw $vm_name/$vm_name.raw; put $tmp/$vm_name.xml $vm_name/$vm_name.xml" \
@@ -136,9 +145,21 @@ vm_start() {
             { cat "$L/ws/log/vm-$vm_name.log" >&2; die "putting $vm_name on the share failed"; }
         rm -rf "$tmp"
     fi
-    vm_export_up "$vm_name" "$vm_node"
-    enter "$vm_node" virsh -q create "$(vm_share_dir "$vm_name")/$vm_name.xml" >/dev/null ||
-        die "virsh create $vm_name on $vm_node failed"
+}
+
+vm_start() {
+    vm_parse "$@"
+    [ -n "$vm_node" ] || die "usage: lab vm start NAME --on NODE"
+    vm_put
+    if [ "$vm_plain" -eq 1 ]; then
+        vm_export_up "$vm_name" "$vm_node"
+        enter "$vm_node" virsh -q create "$(vm_share_dir "$vm_name")/$vm_name.xml" >/dev/null ||
+            die "virsh create $vm_name on $vm_node failed"
+    else
+        daemon_alive "$vm_node" vsmigrated || cmd_agent start "$vm_node"
+        enter ws "$builddir/hostagent/vsmigrate" start "$vm_name" --on "$vm_node" >"$L/ws/log/vm-$vm_name.log" 2>&1 ||
+            { cat "$L/ws/log/vm-$vm_name.log" >&2; die "vsmigrate start $vm_name --on $vm_node failed"; }
+    fi
     local console=$L/$vm_node/var/log/libvirt/qemu/$vm_name-console.log
     wait_for 90 "$vm_name's workload to start on $vm_node (console: $console)" \
         grep -q 'vsm-workload: running' "$console"
@@ -175,6 +196,7 @@ vm_destroy() {
     vm_parse "$@"
     for h in $LAB_HOSTS; do
         enter "$h" virsh -q destroy "$vm_name" >/dev/null 2>&1 || true
+        enter "$h" virsh -q undefine "$vm_name" >/dev/null 2>&1 || true
         if daemon_alive "$h" "export-$vm_name"; then
             kill "$(cat "$L/$h/pids/export-$vm_name")" 2>/dev/null || true
         fi
@@ -187,6 +209,7 @@ cmd_vm() {
     [ -f "$L/up.done" ] || die "lab $LAB_NAME is not up: run tests/lab/lab up"
     case $verb in
         start) vm_start "$@" ;;
+        put) vm_parse "$@"; vm_put; echo "lab vm: $vm_name's disk and definition are on the share" ;;
         export) vm_parse "$@"; [ -n "$vm_node" ] || die "usage: lab vm export NAME --on NODE"
                 vm_export_up "$vm_name" "$vm_node" ;;
         verify) vm_verify "$@" ;;
@@ -194,6 +217,6 @@ cmd_vm() {
         ip) vm_parse "$@"; vm_ip "$vm_name" ;;
         destroy) vm_destroy "$@" ;;
         xml) vm_parse "$@"; vm_xml "$vm_name" "$vm_mem" "$("$top/tests/guest/build")" ;;
-        *) die "lab vm: VERB is one of start export verify where destroy xml ip" ;;
+        *) die "lab vm: VERB is one of start put export verify where destroy xml ip" ;;
     esac
 }
