@@ -22,7 +22,9 @@
  *
  * libvirt's rules for hooks: a hook must not call libvirt, and a daemon it
  * starts must not keep the hook's stdout or stderr, or libvirtd waits for
- * them forever. An export's start-up errors go to RUNTIME/disks/<vm>-<target>.log;
+ * them forever. An export's start-up errors go to RUNTIME/disks/<vm>-<target>.log,
+ * and each time it takes or lets go of the writer handle, a line goes to
+ * RUNTIME/disks/<vm>-<target>.writer.log (nbdkit-smbio-plugin's writer-journal=);
  * once it runs in the background, nbdkit logs to syslog. Exports are a session
  * of their own, so restarting vsmigrated or libvirtd leaves them be.
  * Exit status: 0 done (or nothing to do); 1 refused or failed, with the
@@ -53,6 +55,7 @@
 struct export {
     const struct domxml_disk *disk;
     char sock[320], ctl[320], pid[320], log[320];   /* RUNTIME/disks/<vm>-<target>.* */
+    char journal[320];   /* .writer.log: when this host took and let go of the writer */
 };
 
 static void
@@ -102,6 +105,7 @@ export_paths(const char *runtime_dir, const struct domxml_info *vm,
     snprintf(e->ctl, sizeof e->ctl, "%s.ctl", base);
     snprintf(e->pid, sizeof e->pid, "%s.pid", base);
     snprintf(e->log, sizeof e->log, "%s.log", base);
+    snprintf(e->journal, sizeof e->journal, "%s.writer.log", base);
     if (strchr(d->target, '/') || strcmp(d->socket, e->sock) != 0 || strcmp(l->path, e->ctl) != 0) {
         fprintf(stderr, "vsmigrate-hook: %s: disk %s must be served at %s with its lease's target "
                 "at %s (the definition says %s and %s): vsmigrate starts exports only there\n",
@@ -133,7 +137,7 @@ static bool
 export_start(const struct agent_config *c, const char *machine, const struct export *e,
              const char *vm)
 {
-    char url[1100], keytab[600], principal[600], control[400], threads[16];
+    char url[1100], keytab[600], principal[600], control[400], journal[400], threads[16];
     pid_t pid, old;
     int status;
 
@@ -146,6 +150,7 @@ export_start(const struct agent_config *c, const char *machine, const struct exp
     snprintf(keytab, sizeof keytab, "keytab=%s", c->keytab);
     snprintf(principal, sizeof principal, "principal=%s", machine);
     snprintf(control, sizeof control, "control=%s", e->ctl);
+    snprintf(journal, sizeof journal, "writer-journal=%s", e->journal);
     snprintf(threads, sizeof threads, "%d", c->export_threads);
     pid = fork();
     if (pid < 0) {
@@ -162,7 +167,8 @@ export_start(const struct agent_config *c, const char *machine, const struct exp
         close_range(3, ~0U, 0);   /* nothing of libvirtd's, nor of the hook's pipes */
         setsid();
         execl(c->nbdkit, c->nbdkit, "-P", e->pid, "--unix", e->sock, "--threads", threads,
-              c->export_plugin, url, keytab, principal, "mode=standby", control, (char *)NULL);
+              c->export_plugin, url, keytab, principal, "mode=standby", control, journal,
+              (char *)NULL);
         _exit(127);
     }
     /* nbdkit returns once it has forked into the background, ready */

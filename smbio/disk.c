@@ -72,6 +72,15 @@ open_error(const struct smbio_disk *d, int e, bool writer, struct vs_error *err)
     }
 }
 
+/* The writer handle was taken (held) or let go: tell the owner (a journal
+ * of who wrote when, kept by the export). */
+static void
+writer_event(struct smbio_disk *d, bool held, const char *why)
+{
+    if (d->opts.on_writer)
+        d->opts.on_writer(d->opts.opaque, held, why);
+}
+
 static SMBCFILE *
 open_handle(struct smbio_disk *d, struct lane *l, bool writer, struct vs_error *err)
 {
@@ -85,6 +94,8 @@ open_handle(struct smbio_disk *d, struct lane *l, bool writer, struct vs_error *
     smbio_setup_unlock();
     if (f == NULL)
         open_error(d, e, writer, err);
+    else if (writer)
+        writer_event(d, true, "taken");
     return f;
 }
 
@@ -116,19 +127,22 @@ lane_connect(struct smbio_disk *d, struct lane *l, bool writer, struct vs_error 
  * so the server lets go of its handles (and of a stale writer's share mode,
  * which would otherwise refuse our own re-take). */
 static void
-lane_disconnect(struct lane *l)
+lane_disconnect(struct smbio_disk *d, struct lane *l)
 {
     if (l->ctx == NULL)
         return;
     smbio_setup_lock();
     if (l->writer)
         smbc_getFunctionClose(l->ctx)(l->ctx, l->writer);
+    bool had_writer = l->writer != NULL;
     if (l->reader)
         smbc_getFunctionClose(l->ctx)(l->ctx, l->reader);
     smbc_free_context(l->ctx, 1);
     smbio_setup_unlock();
     l->ctx = NULL;
     l->reader = l->writer = NULL;
+    if (had_writer)   /* the connection is gone: so is the server's handle */
+        writer_event(d, false, "disconnected");
 }
 
 bool
@@ -182,7 +196,7 @@ lane_reconnect(struct smbio_disk *d, struct lane *l, struct vs_error *err)
 
         if (d->opts.before_reconnect)
             d->opts.before_reconnect(d->opts.opaque);
-        lane_disconnect(l);
+        lane_disconnect(d, l);
         if (lane_connect(d, l, want_writer, &e)) {
             d->reconnects++;
             /* another client may have written while we were away: what was
@@ -243,9 +257,9 @@ io_choose(struct smbio_disk *d, struct vs_error *err)
 }
 
 static void
-lane_fini(struct lane *l)
+lane_fini(struct smbio_disk *d, struct lane *l)
 {
-    lane_disconnect(l);
+    lane_disconnect(d, l);
     talloc_free(l->ev);   /* with its fd event */
     l->ev = NULL;
     talloc_free(l->answered);
@@ -420,16 +434,20 @@ smbio_disk_release(struct smbio_disk *d, struct vs_error *err)
         goto out;
     }
     smbio_setup_lock();
-    rc = l->writer ? smbc_getFunctionClose(l->ctx)(l->ctx, l->writer) : 0;
+    bool had_writer = l->writer != NULL;
+    rc = had_writer ? smbc_getFunctionClose(l->ctx)(l->ctx, l->writer) : 0;
     smbio_setup_unlock();
     l->writer = NULL;
+    if (had_writer && rc == 0)
+        writer_event(d, false, "released");
     d->want_active = false;
     d->writes_started++;   /* from now on others may write: nothing read ahead stays */
     d->writes_done++;
     if (rc < 0) {
         /* The close was not acknowledged, so the server may still hold the
          * handle: dropping the connection makes sure it lets go. */
-        lane_disconnect(l);
+        lane_disconnect(d, l);
+        writer_event(d, false, "released");   /* with the connection it was on */
         l->gen++;
         if (!lane_connect(d, l, false, err))
             ok = false;
@@ -526,7 +544,7 @@ smbio_disk_close(struct smbio_disk *d)
         return;
     readahead_stop(d);
     for (unsigned i = 0; i < d->nlanes; i++)
-        lane_fini(&d->lanes[i]);
+        lane_fini(d, &d->lanes[i]);
     pthread_cond_destroy(&d->ra.changed);
     pthread_mutex_destroy(&d->ra.lock);
     free(d->principal);

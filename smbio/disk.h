@@ -57,6 +57,11 @@ struct smbio_disk_options {
     /* Called before each reconnect attempt (e.g. to renew the tickets in the
      * ccache); may be NULL. Runs while a lane is held: must not call back in. */
     void (*before_reconnect)(void *opaque);
+    /* Called, with the writer's lane held, each time this disk's writer
+     * handle was taken (held, why "taken") or let go (why "released", or
+     * "disconnected" when its connection went: a lost session, a close);
+     * may be NULL. Must not call back in. */
+    void (*on_writer)(void *opaque, bool held, const char *why);
     void *opaque;
 };
 

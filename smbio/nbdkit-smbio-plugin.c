@@ -15,6 +15,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -59,6 +60,32 @@ static pthread_mutex_t renew_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t renew_wake = PTHREAD_COND_INITIALIZER;
 static bool renew_stop;
 
+/* writer-journal=PATH: one JSON line appended each time this export takes or
+ * lets go of the disk's writer handle, so that a test (or an admin) can line
+ * up the hosts' journals and see who held the writer when */
+static char *journal_path;
+static int journal_fd = -1;
+
+static void
+journal_writer(void *opaque, bool held, const char *why)
+{
+    struct timespec ts;
+    char host[256] = "", line[1024];
+    int n;
+
+    (void)opaque;
+    if (journal_fd < 0)
+        return;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gethostname(host, sizeof host - 1);
+    n = snprintf(line, sizeof line, "{\"t_ms\":%lld,\"host\":\"%s\",\"pid\":%d,\"writer\":%s,\"why\":\"%s\"}\n",
+                 (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, host, (int)getpid(),
+                 held ? "true" : "false", why);
+    /* one write of one short line to an O_APPEND file: lines never mix */
+    if (n > 0 && (size_t)n < sizeof line && write(journal_fd, line, (size_t)n) != n)
+        nbdkit_debug("writer-journal: %m");
+}
+
 /* A duration parameter ("60s", "5m", as in the config files) within
  * [min_ms, max_ms]; false (and nbdkit_error with the fix) otherwise. */
 static bool
@@ -91,6 +118,8 @@ smbio_config(const char *key, const char *value)
         slot = &principal;
     else if (strcmp(key, "control") == 0)
         slot = &control_path;
+    else if (strcmp(key, "writer-journal") == 0)
+        slot = &journal_path;
     else if (strcmp(key, "mode") == 0) {
         if (strcmp(value, "standby") == 0)
             start_mode = SMBIO_STANDBY;
@@ -146,7 +175,7 @@ smbio_config(const char *key, const char *value)
         return 0;
     } else {
         nbdkit_error("unknown parameter '%s' (smbio takes url=, ccache= or keytab= with principal=, "
-                     "mode=, flush=, io=, connections=, reconnect-timeout=, ticket-lifetime= and control=)", key);
+                     "mode=, flush=, io=, connections=, reconnect-timeout=, ticket-lifetime=, control= and writer-journal=)", key);
         return -1;
     }
     free(*slot);
@@ -186,6 +215,7 @@ smbio_config_complete(void)
     "keytab=PATH principal=P      or: get and renew tickets for P (e.g. 'HOSTA$@REALM') from the keytab\n" \
     "mode=standby|active          standby: read-only, others may write (default)\n" \
     "control=PATH                 unix socket for vsmigrate-disk release|promote|status\n" \
+    "writer-journal=PATH          append a JSON line each time the writer handle is taken or let go\n" \
     "flush=write-through|server   server: the share has 'sync always = yes'; flush sends nothing\n" \
     "io=auto|pipelined|serial     pipelined: several requests in flight per connection (default: where Samba allows)\n" \
     "connections=N                SMB connections for reads (default 4, max 16)\n" \
@@ -371,6 +401,14 @@ smbio_after_fork(void)
         }
         renew_running = true;
     }
+    if (journal_path) {
+        journal_fd = open(journal_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (journal_fd < 0) {
+            nbdkit_error("cannot open writer-journal=%s: %m", journal_path);
+            return -1;
+        }
+        disk_opts.on_writer = journal_writer;
+    }
     if (!smbio_disk_open(url, cc, start_mode, &disk_opts, &disk, &err)) {
         nbdkit_error("%s", err.message);
         return -1;
@@ -406,6 +444,10 @@ smbio_unload(void)
     }
     smbio_creds_destroy(creds);   /* tickets do not outlive the export */
     creds = NULL;
+    if (journal_fd >= 0)
+        close(journal_fd);
+    journal_fd = -1;
+    free(journal_path);
     free(url);
     free(ccache);
     free(keytab);

@@ -211,4 +211,16 @@ v=$("$lab" vm verify "$vm" --json 2>&1)
 tap_diag "$v"
 tap_check "the guest's record sequence through three moves (one multifd), a rollback, a cancel and a bypass: contiguous, one boot, no memory error" \
     bash -c 'jq -e ".ok and .gaps == 0 and .misplaced == 0 and .boots == 1 and .mem_errors == 0 and .records > 100" <<<"$1" >/dev/null' _ "$v"
+
+# ---- who held the writer: the exports' journals on all hosts, lined up ----------------------------
+w=$("$lab" vm writers "$vm"); rc=$?
+tap_diag "writers: $w"
+tap_check "the writer journals: one writer switch per move (3: hostb, hosta, hostb), never two hosts holding it at once" \
+    bash -c '[ "$1" -eq 0 ] && jq -e ".overlaps == 0 and .switches == 3 and (.takers | map(select(. != \"hosta\" and . != \"hostb\")) | length) == 0" <<<"$2" >/dev/null' _ "$rc" "$w"
+# the check can fail: a forged journal in which hostc takes while hosta holds
+printf '%s\n' '{"t_ms":10,"host":"hosta","pid":1,"writer":true,"why":"taken"}' >"$work/forged-a"
+printf '%s\n' '{"t_ms":11,"host":"hostc","pid":2,"writer":true,"why":"taken"}' >"$work/forged-c"
+"$top/tests/tools/writer-journal.py" "$work/forged-a" "$work/forged-c" >"$work/forged.json"; rc=$?
+tap_check "... (and the same check finds two writers in a forged journal: exit 1, one overlap)" \
+    bash -c '[ "$1" -eq 1 ] && jq -e ".overlaps == 1" "$2" >/dev/null' _ "$rc" "$work/forged.json"
 tap_done

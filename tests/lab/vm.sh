@@ -12,6 +12,9 @@
 #                        admin from ws), for a `vsmigrate start` of one's own
 #   lab vm export NAME --on NODE   start (only) a --plain VM's disk export on NODE
 #   lab vm verify NAME [--json]    read NAME's disk from the share and check its records
+#   lab vm writers NAME            who held NAME's disk vda writer handle, when: the
+#                                  hosts' export journals lined up (one JSON line:
+#                                  takes, switches, overlaps; exit 1 on an overlap)
 #   lab vm where NAME              the hosts NAME runs on, one per line
 #   lab vm ip NAME                 the guest's address on the lan (its TCP echo: port 7)
 #   lab vm destroy NAME            stop NAME and its exports everywhere (the disk stays)
@@ -215,8 +218,11 @@ cmd_vm() {
         verify) vm_verify "$@" ;;
         where) vm_where "$@" ;;
         ip) vm_parse "$@"; vm_ip "$vm_name" ;;
+        writers) vm_parse "$@"
+                 "$top/tests/tools/writer-journal.py" $(for h in $LAB_HOSTS; do
+                     echo "$L/$h/run/vsmigrate/disks/$vm_name-vda.writer.log"; done) ;;
         destroy) vm_destroy "$@" ;;
         xml) vm_parse "$@"; vm_xml "$vm_name" "$vm_mem" "$("$top/tests/guest/build")" ;;
-        *) die "lab vm: VERB is one of start put export verify where destroy xml ip" ;;
+        *) die "lab vm: VERB is one of start put export verify where writers destroy xml ip" ;;
     esac
 }
