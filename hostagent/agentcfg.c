@@ -44,9 +44,16 @@ const struct cfg_key agent_config_schema[] = {
     { "migration", "peer_port", CFG_INT, 1, 65535, NULL, "6600", 0 },
     { "migration", "networks", CFG_CIDRS, 0, 0, NULL, NULL, 0 },
     { "migration", "allowed_subnets", CFG_CIDRS, 0, 0, NULL, NULL, 0 },
+    { "migration", "allowed_sources", CFG_CIDRS, 0, 0, NULL, NULL, 0 },
     { "migration", "confidentiality", CFG_BOOL, 0, 0, NULL, "yes", 0 },
     { "migration", "move_timeout", CFG_DURATION, MIN_MS, DAY_MS, NULL, "30m", 0 },
     { "migration", "handoff_timeout", CFG_DURATION, 1000, 600 * MIN_MS, NULL, "30s", 0 },
+    { "migration", "queue_timeout", CFG_DURATION, 1000, DAY_MS, NULL, "10m", 0 },
+    { "migration", "bandwidth", CFG_INT, 0, 1000000, NULL, "0", 0 },
+    { "migration", "max_downtime", CFG_DURATION, 1, 60000, NULL, "300ms", 0 },
+    { "migration", "blackout_policy", CFG_ENUM, 0, 0, "cancel|continue", "continue", 0 },
+    { "migration", "converge_timeout", CFG_DURATION, 1000, DAY_MS, NULL, "2m", 0 },
+    { "migration", "compress", CFG_BOOL, 0, 0, NULL, "no", 0 },
     { "migration", "libvirt_socket", CFG_STRING, 0, 107, NULL, "/run/libvirt/libvirt-sock", 0 },
     { "storage", "shares", CFG_NAMES, 0, 16, NULL, NULL, 0 },
     { "storage", "nbdkit", CFG_STRING, 0, 0, NULL, "/usr/bin/nbdkit", 0 },
@@ -217,6 +224,7 @@ from_cfg(struct cfg *cfg, const char *name, struct cfg_diag *diag)
     c->peer_port = (int)cfg_int(cfg, "migration", "peer_port");
     c->networks = cfg_cidrs(cfg, "migration", "networks", &c->nnetworks);
     c->allowed_subnets = cfg_cidrs(cfg, "migration", "allowed_subnets", &c->nallowed_subnets);
+    c->allowed_sources = cfg_cidrs(cfg, "migration", "allowed_sources", &c->nallowed_sources);
     c->confidentiality = cfg_bool(cfg, "migration", "confidentiality");
     c->shares = cfg_names(cfg, "storage", "shares", &c->nshares);
     c->nbdkit = cfg_string(cfg, "storage", "nbdkit");
@@ -227,6 +235,12 @@ from_cfg(struct cfg *cfg, const char *name, struct cfg_diag *diag)
     c->request_timeout_ms = cfg_duration_ms(cfg, "limits", "request_timeout");
     c->move_timeout_ms = cfg_duration_ms(cfg, "migration", "move_timeout");
     c->handoff_timeout_ms = cfg_duration_ms(cfg, "migration", "handoff_timeout");
+    c->queue_timeout_ms = cfg_duration_ms(cfg, "migration", "queue_timeout");
+    c->bandwidth_mib = (int)cfg_int(cfg, "migration", "bandwidth");
+    c->max_downtime_ms = cfg_duration_ms(cfg, "migration", "max_downtime");
+    c->blackout_cancel = strcmp(cfg_enum(cfg, "migration", "blackout_policy"), "cancel") == 0;
+    c->converge_timeout_ms = cfg_duration_ms(cfg, "migration", "converge_timeout");
+    c->compress = cfg_bool(cfg, "migration", "compress");
     c->libvirt_socket = cfg_string(cfg, "migration", "libvirt_socket");
     c->max_connections = (int)cfg_int(cfg, "limits", "max_connections");
     c->max_unauthenticated = (int)cfg_int(cfg, "limits", "max_unauthenticated");

@@ -66,9 +66,18 @@ struct agent_config {
     size_t nnetworks;
     const struct cfg_cidr *allowed_subnets; /* who may connect; none set: anyone */
     size_t nallowed_subnets;
+    const struct cfg_cidr *allowed_sources; /* where incoming moves may come from; none: anywhere */
+    size_t nallowed_sources;
     bool confidentiality;
     long long move_timeout_ms;   /* a move must end by then, or it is cancelled */
     long long handoff_timeout_ms;/* the writer hand-off (all of it is VM downtime) */
+    long long queue_timeout_ms;  /* a move waits no longer for its turn (max_simultaneous) */
+    /* a move's defaults, which the CLI's options override */
+    int bandwidth_mib;           /* MiB/s; 0: no limit */
+    long long max_downtime_ms;   /* the downtime QEMU aims for at switch-over */
+    bool blackout_cancel;        /* not converged by converge_timeout: cancel (else go on) */
+    long long converge_timeout_ms;
+    bool compress;               /* XBZRLE, or multifd compression where libvirt has it */
     const char *libvirt_socket;  /* this host's libvirtd, for an incoming move's control stream */
 
     /* [storage] */

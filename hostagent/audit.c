@@ -89,12 +89,15 @@ audit_write(const char *host, const struct audit_record *r)
             { "downtime_ms", r->move->downtime_ms }, { "libvirt_downtime_ms", r->move->libvirt_downtime_ms },
             { "handoff_ms", r->move->handoff_ms }, { "total_ms", r->move->total_ms },
             { "bytes", r->move->bytes }, { "iterations", r->move->iterations },
+            { "queued_ms", r->move->queued_ms }, { "running_ms", r->move->running_ms },
         };
         if (r->move->role)
             json_object_set_new(j, "role", json_string(r->move->role));
         for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
             if (figures[i].v >= 0)
                 json_object_set_new(j, figures[i].key, json_integer(figures[i].v));
+        if (r->move->network)
+            json_object_set_new(j, "network", json_string(r->move->network));
         if (r->move->definition_saved >= 0)
             json_object_set_new(j, "definition_saved", json_boolean(r->move->definition_saved));
     }

@@ -34,7 +34,8 @@ open_once(struct wire *w, const struct agent_target *t, struct krb_context *prox
         return false;
     }
     *stage = AGENT_STAGE_CONNECT;
-    fd = wire_connect_tcp(t->host, t->port, t->timeout_ms, err);
+    fd = wire_connect_tcp(t->address ? t->address : t->host, t->port,
+                          t->address && t->connect_timeout_ms ? t->connect_timeout_ms : t->timeout_ms, err);
     if (fd < 0) {
         free(first);
         krb_context_free(ctx);

@@ -26,10 +26,12 @@ enum agent_open_stage {
 
 struct agent_target {
     const char *host;
+    const char *address;       /* connect here instead of host (a migration network); the SPN stays host's */
     int port;
     const char *spn;           /* NULL: vsmigrate/<host>@<default realm> */
     bool confidential;
     long long timeout_ms;
+    long long connect_timeout_ms;  /* with address: give up connecting sooner (0: timeout_ms) */
 };
 
 /* Exactly one of proxy and as_host may be set; neither: own tickets.

@@ -27,6 +27,7 @@
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
 #include "hostagent/move.h"
+#include "hostagent/netpick.h"
 #include "hostagent/placement.h"
 #include "hostagent/tunnel.h"
 #include "hostagent/virt.h"
@@ -171,7 +172,8 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
                                    .libvirt_downtime_ms = libvirt_down,
                                    .handoff_ms = j->handed_off ? j->handoff_ms : -1,
                                    .total_ms = wire_now_ms() - t0, .bytes = -1, .iterations = -1,
-                                   .role = "destination", .definition_saved = -1 };
+                                   .role = "destination", .definition_saved = -1,
+                                   .queued_ms = -1, .running_ms = -1 };
 }
 
 /* The job lives while the source's connection does: wait for move-end,
@@ -211,13 +213,79 @@ hold_job(struct request_ctx *r, const char *id, const char *dir, long long t0)
     free(m);
 }
 
+/* allowed_sources: a move's tunnels (its migration traffic) come from one of
+ * them, or none is set. Its preparation comes over the agents' own network,
+ * like any request (allowed_subnets). */
+static bool
+source_allowed(struct request_ctx *r, struct vs_error *err)
+{
+    const struct agent_config *c = r->s->cfg;
+
+    return r->conn->local ||
+           netpick_source_allowed(c->allowed_sources, c->nallowed_sources,
+                                  (const struct sockaddr *)&r->conn->addr, r->conn->ip,
+                                  r->agent->host, err);
+}
+
+/* The prepared move's answer: this host's addresses in its migration
+ * networks, in their order, for the source's tunnels. */
+static void
+reply_prepared(struct request_ctx *r)
+{
+    const struct agent_config *c = r->s->cfg;
+    struct netpick_address addrs[NETPICK_MAX];
+    size_t n = netpick_local(c->networks, c->nnetworks, addrs, NETPICK_MAX);
+    struct vs_writer w;
+
+    reply_begin(r, &w);
+    for (size_t i = 0; i < n; i++) {
+        vsm_message_record(&w, VSM_RECORD_ADDRESS);
+        vsm_message_add_text(&w, VSM_TAG_NAME, addrs[i].address);
+        vsm_message_add_text(&w, VSM_TAG_NETWORK, addrs[i].network);
+    }
+    reply_send(r, &w, VS_OK, NULL);
+}
+
+/* Wait for the job's turn in this host's queue (max_simultaneous); the
+ * source waits on its request meanwhile. false with err: cancelled here
+ * (vsmigrate cancel JOB --host THIS), or queue_timeout. */
+static bool
+incoming_queue_wait(struct request_ctx *r, const struct job *j, long long *queued_ms,
+                    long long *turn_at, struct vs_error *err)
+{
+    const struct agent_config *c = r->s->cfg;
+    long long t0 = wire_now_ms();
+    unsigned place = 0;
+
+    for (;;) {
+        enum jobs_turn turn = jobs_wait_turn(&r->agent->jobs, j->id, 500, &place);
+        if (turn == JOBS_TURN_GO) {
+            *turn_at = wire_now_ms();
+            *queued_ms = *turn_at - t0;
+            return true;
+        }
+        if (turn != JOBS_TURN_WAIT) {
+            vs_error_set(err, VS_ERR_FAILED, "job %s was cancelled on %s while it waited there "
+                         "for a migration slot", j->id, r->agent->host);
+            return false;
+        }
+        if (wire_now_ms() - t0 >= c->queue_timeout_ms) {
+            vs_error_set(err, VS_ERR_TIMEOUT, "job %s waited queue_timeout (%lld s) for a "
+                         "migration slot on %s and was still at place %u (max_simultaneous = %d "
+                         "there): try again later", j->id, c->queue_timeout_ms / 1000,
+                         r->agent->host, place, c->max_simultaneous);
+            return false;
+        }
+    }
+}
+
 void
 do_move_prepare(struct request_ctx *r)
 {
     struct job *j = calloc(1, sizeof *j);
     struct vs_error err;
     char *xml, dir[256];
-    long long t0 = wire_now_ms();
+    long long t0 = wire_now_ms(), queued_ms = 0, turn_at = 0;
 
     if (j == NULL) {
         reply_error(r, VS_ERR_NOMEM, "out of memory");
@@ -235,12 +303,17 @@ do_move_prepare(struct request_ctx *r)
     } else if (!move_job_dir(r->s->cfg, j->id, dir, sizeof dir, &err)) {
         jobs_remove(&r->agent->jobs, j->id);
         reply_error(r, err.code, err.message);
+    } else if (!incoming_queue_wait(r, j, &queued_ms, &turn_at, &err)) {
+        end_job(r, j->id, dir);
+        reply_error(r, err.code, err.message);
     } else {
-        reply_error(r, VS_OK, NULL);
+        reply_prepared(r);
         if (r->reply_failed)
             end_job(r, j->id, dir);
         else
             hold_job(r, j->id, dir, t0);
+        r->move.queued_ms = queued_ms;   /* for the audit record, when the move got that far */
+        r->move.running_ms = wire_now_ms() - turn_at;
     }
     free(xml);
     free(j);
@@ -300,6 +373,10 @@ do_tunnel(struct request_ctx *r)
     vsm_message_text(r->req, VSM_TAG_CHANNEL, channel_name, sizeof channel_name);
     if (!tunnel_channel_parse(channel_name, &ch)) {
         reply_error(r, VS_ERR_INVALID, "a tunnel's channel is libvirt or migration");
+        return;
+    }
+    if (!source_allowed(r, &err)) {
+        reply_error(r, err.code, err.message);
         return;
     }
     /* only for a running move's job, from the host that job names */

@@ -4,15 +4,59 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "hostagent/jobs.h"
+#include "hostagent/wire.h"
 
 void
-jobs_init(struct jobs *t)
+jobs_init(struct jobs *t, int limit)
 {
+    pthread_condattr_t ca;
+
     memset(t, 0, sizeof *t);
     pthread_mutex_init(&t->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->changed, &ca);
+    pthread_condattr_destroy(&ca);
+    t->limit = limit;
 }
+
+void
+jobs_set_limit(struct jobs *t, int limit)
+{
+    pthread_mutex_lock(&t->lock);
+    t->limit = limit;
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* j's place in the queue (1: next), under the lock; 0 when it runs */
+static unsigned
+place_of(const struct jobs *t, const struct job *j)
+{
+    unsigned place = 1;
+
+    if (j->running)
+        return 0;
+    for (size_t i = 0; i < JOBS_MAX; i++)
+        if (t->used[i] && !t->slots[i].running && t->slots[i].ticket < j->ticket)
+            place++;
+    return place;
+}
+
+static size_t
+running_count(const struct jobs *t)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < JOBS_MAX; i++)
+        n += t->used[i] && t->slots[i].running;
+    return n;
+}
+
+
 
 /* The slot of id, under the lock; NULL if none. */
 static struct job *
@@ -43,10 +87,72 @@ jobs_snapshot(struct jobs *t, struct job *out, size_t max)
 
     pthread_mutex_lock(&t->lock);
     for (size_t i = 0; i < JOBS_MAX && n < max; i++)
-        if (t->used[i])
-            out[n++] = t->slots[i];
+        if (t->used[i]) {
+            out[n] = t->slots[i];
+            out[n++].place = place_of(t, &t->slots[i]);
+        }
     pthread_mutex_unlock(&t->lock);
+    /* in the order of arrival (a handful of jobs: insertion sort) */
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && out[k - 1].ticket > out[k].ticket; k--) {
+            struct job tmp = out[k];
+            out[k] = out[k - 1];
+            out[k - 1] = tmp;
+        }
     return n;
+}
+
+void
+jobs_counts(struct jobs *t, size_t *running, size_t *waiting)
+{
+    size_t all = 0;
+
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < JOBS_MAX; i++)
+        all += t->used[i];
+    *running = running_count(t);
+    *waiting = all - *running;
+    pthread_mutex_unlock(&t->lock);
+}
+
+enum jobs_turn
+jobs_wait_turn(struct jobs *t, const char *id, long long wait_ms, unsigned *place)
+{
+    long long until = wire_now_ms() + wait_ms;
+    enum jobs_turn turn = JOBS_TURN_WAIT;
+
+    pthread_mutex_lock(&t->lock);
+    for (;;) {
+        struct job *j = slot_of(t, id);
+        if (j == NULL) {
+            turn = JOBS_TURN_GONE;
+            break;
+        }
+        if (j->cancel) {
+            turn = JOBS_TURN_CANCELLED;
+            break;
+        }
+        *place = place_of(t, j);
+        if (*place == 0 || (*place == 1 && running_count(t) < (size_t)t->limit)) {
+            j->running = true;
+            *place = 0;
+            turn = JOBS_TURN_GO;
+            pthread_cond_broadcast(&t->changed);   /* the next in line moves up */
+            break;
+        }
+        long long left = until - wire_now_ms();
+        if (left <= 0)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += left / 1000;
+        ts.tv_nsec += (left % 1000) * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&t->changed, &t->lock, &ts);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return turn;
 }
 
 bool
@@ -76,6 +182,8 @@ jobs_add(struct jobs *t, const struct job *j, struct vs_error *err)
         return false;
     }
     t->slots[free_slot] = *j;
+    t->slots[free_slot].running = false;
+    t->slots[free_slot].ticket = ++t->tickets;
     t->used[free_slot] = true;
     pthread_mutex_unlock(&t->lock);
     return true;
@@ -88,6 +196,7 @@ jobs_remove(struct jobs *t, const char *id)
     struct job *j = slot_of(t, id);
     if (j)
         t->used[j - t->slots] = false;
+    pthread_cond_broadcast(&t->changed);
     pthread_mutex_unlock(&t->lock);
 }
 
@@ -136,6 +245,7 @@ jobs_request_cancel(struct jobs *t, const char *id)
     struct job *j = slot_of(t, id);
     if (j)
         j->cancel = true;
+    pthread_cond_broadcast(&t->changed);
     pthread_mutex_unlock(&t->lock);
     return j != NULL;
 }

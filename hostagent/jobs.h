@@ -6,7 +6,13 @@
  * few fields that change while a job runs (phase, progress, cancel, the
  * hand-off's times and error) are set through calls that take the lock, so
  * a status reply, the move's own thread and the hand-off never see half a
- * change. A VM is in at most one job on a host, whatever its role. */
+ * change. A VM is in at most one job on a host, whatever its role.
+ *
+ * The queue: a job is added waiting, with a ticket in the order of arrival,
+ * and runs once jobs_wait_turn lets it: when it is the oldest waiting job
+ * and fewer than the limit (max_simultaneous, as roles go: source and
+ * destination count alike) run. A lower limit set while jobs run stops
+ * none of them; it holds back the next. */
 #ifndef VSM_HOSTAGENT_JOBS_H
 #define VSM_HOSTAGENT_JOBS_H
 
@@ -33,6 +39,10 @@ struct job {
     char user[256];                /* the admin the move is for */
     char phase[32];
     unsigned progress;             /* per mille */
+    bool running;                  /* let through the queue (jobs_wait_turn) */
+    uint64_t ticket;               /* the order of arrival */
+    unsigned place;                /* in a copy: its place in the queue, 1 first; 0 running */
+    long long queued_ms;           /* how long it waited in the queue */
     bool cancel;
     /* the destination's hand-off, for the source's report */
     int64_t resumed_at;            /* unix ms: the destination holds the writer */
@@ -47,14 +57,29 @@ struct job {
 
 struct jobs {
     pthread_mutex_t lock;
+    pthread_cond_t changed;        /* a job ended, started, was cancelled; the limit changed */
     bool used[JOBS_MAX];
     struct job slots[JOBS_MAX];
+    uint64_t tickets;              /* the last ticket given */
+    int limit;                     /* jobs that may run at once */
 };
 
-void jobs_init(struct jobs *t);
+enum jobs_turn { JOBS_TURN_GO, JOBS_TURN_WAIT, JOBS_TURN_CANCELLED, JOBS_TURN_GONE };
+
+void jobs_init(struct jobs *t, int limit);
+/* A new limit (a reload): running jobs go on; waiting ones see it at once. */
+void jobs_set_limit(struct jobs *t, int limit);
+/* Let job id run if its turn has come (JOBS_TURN_GO: it is running now);
+ * else wait up to wait_ms for a change and say JOBS_TURN_WAIT with its
+ * place (1 is next), or JOBS_TURN_CANCELLED, or JOBS_TURN_GONE. The caller
+ * loops, reporting the place, until its own deadline. */
+enum jobs_turn jobs_wait_turn(struct jobs *t, const char *id, long long wait_ms, unsigned *place);
+/* Running jobs, and waiting ones. */
+void jobs_counts(struct jobs *t, size_t *running, size_t *waiting);
 /* How many jobs there are. */
 size_t jobs_count(struct jobs *t);
-/* Copies of up to max jobs into out; returns how many. */
+/* Copies of up to max jobs into out (with their places), in the order of
+ * arrival; returns how many. */
 size_t jobs_snapshot(struct jobs *t, struct job *out, size_t max);
 /* Add a copy of j. VS_ERR_BUSY when its VM is in a job here already, or
  * every slot is taken. */

@@ -53,6 +53,14 @@ static const struct {
     [VSM_TAG_MIGRATION_MS] = { "migration_ms", U64, 8, MESSAGE },
     [VSM_TAG_DEFINITION_SAVED] = { "definition_saved", U64, 8, MESSAGE },
     [VSM_TAG_DEFINITION_ERROR] = { "definition_error", TEXT, 1024, MESSAGE },
+    [VSM_TAG_QUEUE_PLACE] = { "queue_place", U64, 8, BOTH },
+    [VSM_TAG_BANDWIDTH] = { "bandwidth", U64, 8, MESSAGE },
+    [VSM_TAG_MAX_DOWNTIME_MS] = { "max_downtime_ms", U64, 8, MESSAGE },
+    [VSM_TAG_BLACKOUT_POLICY] = { "blackout_policy", TEXT, 16, MESSAGE },
+    [VSM_TAG_COMPRESS] = { "compress", U64, 8, MESSAGE },
+    [VSM_TAG_QUEUED_MS] = { "queued_ms", U64, 8, MESSAGE },
+    [VSM_TAG_VALUE] = { "value", U64, 8, RECORD },
+    [VSM_TAG_NETWORK] = { "network", TEXT, 160, BOTH },
 };
 
 bool

@@ -75,15 +75,24 @@ enum vsm_tag {
     VSM_TAG_MIGRATION_MS,   /* u64: libvirt's migration alone (the move less its pre-flight) */
     VSM_TAG_DEFINITION_SAVED, /* u64: 1 the definition on the share was updated after a move, 0 not */
     VSM_TAG_DEFINITION_ERROR, /* text: why it was not */
+    VSM_TAG_QUEUE_PLACE,    /* u64: a waiting move's place in its host's queue, 1 next */
+    VSM_TAG_BANDWIDTH,      /* u64: a move's bandwidth cap, MiB/s */
+    VSM_TAG_MAX_DOWNTIME_MS,/* u64: the downtime a move aims for */
+    VSM_TAG_BLACKOUT_POLICY,/* text: "cancel" or "continue" when the downtime is not reached in time */
+    VSM_TAG_COMPRESS,       /* u64: 1 compress the memory stream */
+    VSM_TAG_QUEUED_MS,      /* u64: how long a move waited for its turn */
+    VSM_TAG_VALUE,          /* u64, in a check record: its figure (memory: free MiB there) */
+    VSM_TAG_NETWORK,        /* text: the migration network a move went over, "CIDR via ADDRESS" */
     VSM__TAG_END
 };
 
 enum vsm_record_kind {
-    VSM_RECORD_CHECK = 1,   /* NAME, PASS, CODE, TEXT */
+    VSM_RECORD_CHECK = 1,   /* NAME, PASS, CODE, TEXT, VALUE (optional) */
     VSM_RECORD_VM,          /* NAME, STATE, MEMORY_MIB, VCPUS */
     VSM_RECORD_SETTING,     /* NAME, TEXT */
     VSM_RECORD_JOB,         /* JOB, VM, TO, PHASE, PROGRESS, ON_BEHALF_OF */
     VSM_RECORD_NETWORK,     /* NAME */
+    VSM_RECORD_ADDRESS,     /* NAME (an address of the destination), NETWORK: its migration networks, in order */
     VSM__RECORD_END
 };
 

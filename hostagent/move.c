@@ -45,6 +45,7 @@
 #include "hostagent/domxml.h"
 #include "hostagent/handoff.h"
 #include "hostagent/move.h"
+#include "hostagent/netpick.h"
 #include "hostagent/placement.h"
 #include "hostagent/report.h"
 #include "hostagent/tunnel.h"
@@ -77,6 +78,21 @@ struct move {
     char migrate_error[1024];
     int64_t stopped_at;                /* unix ms: the STOP event */
     unsigned parallel;                 /* multifd channels; 0: one stream */
+    /* the move's options: the request's, else this host's [migration] */
+    unsigned long long bandwidth_mib;  /* 0: no cap */
+    long long max_downtime_ms;
+    bool blackout_cancel;
+    bool compress;
+    bool downtime_set;                 /* max_downtime handed to libvirt */
+    bool not_converged;                /* cancelled by the blackout policy */
+    long long queued_ms;               /* waited for a slot here */
+    long long turn_at;                 /* wire_now_ms when it got its slot */
+    /* the destination's migration networks, in its order, and the one the
+     * tunnels use (-1: none chosen yet; none listed: its host name) */
+    struct netpick_address addrs[NETPICK_MAX];
+    size_t naddrs;
+    int chosen;
+    char network[160];                 /* "CIDR via ADDRESS", for the report */
     long long migration_ms;            /* virDomainMigrateToURI3 alone */
     /* the definition on the share, written back once the VM moved */
     char folder[1300];                 /* smb://SERVER/SHARE/<vm> (placement.h) */
@@ -137,6 +153,54 @@ stream_note_error(struct move *m, const char *what, const struct vs_error *err)
     vs_info("job %s: %s: %s", m->job.id, what, err->message);
 }
 
+#define NETWORK_CONNECT_TIMEOUT_MS 3000
+
+/* Connect a stream to the destination, as this host: over the migration
+ * network chosen already; else over the first of the destination's that
+ * connects (the first stream chooses, the others follow); else, when the
+ * destination lists none, to its host name. */
+static bool
+stream_connect(struct move *m, struct agent_target *t, struct wire *w, struct vs_error *err)
+{
+    enum agent_open_stage stage;
+    char tried[512] = "";
+    size_t used = 0;
+
+    pthread_mutex_lock(&m->lock);
+    int chosen = m->chosen;
+    pthread_mutex_unlock(&m->lock);
+    if (m->naddrs == 0)
+        return agent_open(w, t, NULL, m->s->acc, &stage, err);
+    if (chosen >= 0) {
+        t->address = m->addrs[chosen].address;
+        return agent_open(w, t, NULL, m->s->acc, &stage, err);
+    }
+    for (size_t i = 0; i < m->naddrs; i++) {
+        t->address = m->addrs[i].address;
+        t->connect_timeout_ms = NETWORK_CONNECT_TIMEOUT_MS;
+        if (agent_open(w, t, NULL, m->s->acc, &stage, err)) {
+            pthread_mutex_lock(&m->lock);
+            if (m->chosen < 0) {
+                m->chosen = (int)i;
+                snprintf(m->network, sizeof m->network, "%s via %s", m->addrs[i].network,
+                         m->addrs[i].address);
+            }
+            pthread_mutex_unlock(&m->lock);
+            if (i > 0)
+                vs_info("job %s: migration network %s", m->job.id, m->network);
+            return true;
+        }
+        int k = snprintf(tried + used, sizeof tried - used, "%s%s (%s): %.100s", used ? "; " : "",
+                         m->addrs[i].address, m->addrs[i].network, err->message);
+        used += k > 0 && (size_t)k < sizeof tried - used ? (size_t)k : 0;
+        if (stage != AGENT_STAGE_CONNECT)
+            break;   /* it connected and then failed: not a network to fall back from */
+    }
+    vs_error_set(err, VS_ERR_UNAVAILABLE, "none of %s's migration networks carried the move: %s",
+                 m->job.to, tried);
+    return false;
+}
+
 /* Open the tunnel for one stream: authenticate to the destination as this
  * host, name the job and the channel, switch to TLS under the derived key. */
 static bool
@@ -147,13 +211,12 @@ stream_open(struct move *m, enum tunnel_channel ch, struct wire *w, struct tunne
     struct agent_target t = { .host = m->job.to, .port = c->peer_port,
                               .confidential = c->confidentiality, .timeout_ms = PEER_TIMEOUT_MS };
     struct vsm_message *reply = malloc(sizeof *reply);
-    enum agent_open_stage stage;
     struct vs_writer req;
     uint8_t psk[TUNNEL_PSK_LEN];
     void *buf = NULL;
     bool ok = false;
 
-    if (reply == NULL || !agent_open(w, &t, NULL, m->s->acc, &stage, err)) {
+    if (reply == NULL || !stream_connect(m, &t, w, err)) {
         if (reply == NULL)
             vs_error_set(err, VS_ERR_NOMEM, "out of memory");
         free(reply);
@@ -416,6 +479,15 @@ migrate_run(void *arg)
         flags |= VIR_MIGRATE_PARALLEL;
         virTypedParamsAddInt(&p, &np, &maxp, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, (int)m->parallel);
     }
+    if (m->bandwidth_mib > 0)
+        virTypedParamsAddULLong(&p, &np, &maxp, VIR_MIGRATE_PARAM_BANDWIDTH, m->bandwidth_mib);
+    if (m->compress) {
+        /* one stream: XBZRLE (libvirt 9.0 offers no other that QEMU 10
+         * keeps); multifd: zstd, checked available at the request */
+        flags |= VIR_MIGRATE_COMPRESSED;
+        virTypedParamsAddString(&p, &np, &maxp, VIR_MIGRATE_PARAM_COMPRESSION,
+                                m->parallel > 0 ? "zstd" : "xbzrle");
+    }
     long long t0 = wire_now_ms();
     rc = virDomainMigrateToURI3(m->dom, dconn, p, (unsigned)np, flags);
     virTypedParamsFree(p, np);
@@ -432,6 +504,7 @@ migrate_run(void *arg)
 
 struct progress {
     uint64_t processed, remaining, total, bps, iterations;
+    unsigned place;                    /* waiting: the place in the queue */
 };
 
 static void
@@ -490,6 +563,8 @@ send_progress(struct request_ctx *r, struct move *m, const char *phase, const st
     vsm_message_add_u64(&w, VSM_TAG_RATE, pr->bps);
     vsm_message_add_u64(&w, VSM_TAG_ITERATIONS, pr->iterations);
     vsm_message_add_u64(&w, VSM_TAG_ELAPSED_MS, (uint64_t)elapsed);
+    if (pr->place > 0)
+        vsm_message_add_u64(&w, VSM_TAG_QUEUE_PLACE, pr->place);
     if (!wire_send_message(r->w, &w, 5000, &err)) {
         vs_info("job %s: the caller went away (%s); the move goes on", m->job.id, err.message);
         *caller_gone = true;
@@ -498,6 +573,23 @@ send_progress(struct request_ctx *r, struct move *m, const char *phase, const st
 }
 
 /* ---- the destination's half, over the control connection ------------------------------ */
+
+/* The destination's migration networks from its move-prepare answer. */
+static void
+read_addresses(struct move *m, const struct vsm_message *reply)
+{
+    struct vsm_record rec;
+    size_t pos = 0;
+
+    m->naddrs = 0;
+    while (vsm_record_next(reply, &pos, &rec) && m->naddrs < NETPICK_MAX) {
+        struct netpick_address *a = &m->addrs[m->naddrs];
+        if (rec.kind == VSM_RECORD_ADDRESS &&
+            vsm_record_text(&rec, VSM_TAG_NAME, a->address, sizeof a->address) &&
+            vsm_record_text(&rec, VSM_TAG_NETWORK, a->network, sizeof a->network))
+            m->naddrs++;
+    }
+}
 
 static bool
 destination_prepare(struct request_ctx *r, struct move *m, const char *xml, struct wire *w,
@@ -529,9 +621,12 @@ destination_prepare(struct request_ctx *r, struct move *m, const char *xml, stru
     vsm_message_add_text(&req, VSM_TAG_TO, m->job.to);
     vsm_message_add_text(&req, VSM_TAG_ON_BEHALF_OF, r->caller);
     vsm_message_add_text(&req, VSM_TAG_DOMAIN_XML, xml);
-    ok = agent_call_ok(w, &req, reply, &buf, c->request_timeout_ms, err);
+    /* the destination may hold the request in its own queue */
+    ok = agent_call_ok(w, &req, reply, &buf, c->queue_timeout_ms + c->request_timeout_ms, err);
     if (!ok)
         vs_error_prefix(err, "%s", m->job.to);
+    else
+        read_addresses(m, reply);
     vs_writer_free(&req);
     free(buf);
     free(reply);
@@ -597,7 +692,10 @@ reply_moved(struct request_ctx *r, struct move *m, const struct progress *pr, lo
                                    .handoff_ms = d->handoff_ms, .total_ms = total,
                                    .bytes = (long long)pr->processed,
                                    .iterations = (long long)pr->iterations, .role = "source",
-                                   .definition_saved = m->definition_saved };
+                                   .definition_saved = m->definition_saved,
+                                   .queued_ms = m->queued_ms,
+                                   .running_ms = wire_now_ms() - m->turn_at,
+                                   .network = m->network[0] ? m->network : NULL };
     snprintf(msg, sizeof msg, "%s runs on %s: downtime %lld ms (hand-off %lld ms; libvirt says "
              "%lld ms), %lld ms in all, %.1f MiB in %llu pass%s%s%s", m->job.vm, m->job.to, down,
              d->handoff_ms, d->libvirt_downtime_ms, total, (double)pr->processed / 1048576.0,
@@ -616,6 +714,9 @@ reply_moved(struct request_ctx *r, struct move *m, const struct progress *pr, lo
     vsm_message_add_u64(&w, VSM_TAG_BYTES, pr->processed);
     vsm_message_add_u64(&w, VSM_TAG_ITERATIONS, pr->iterations);
     vsm_message_add_u64(&w, VSM_TAG_DEFINITION_SAVED, m->definition_saved);
+    vsm_message_add_u64(&w, VSM_TAG_QUEUED_MS, (uint64_t)m->queued_ms);
+    if (m->network[0])
+        vsm_message_add_text(&w, VSM_TAG_NETWORK, m->network);
     if (!m->definition_saved)
         vsm_message_add_text(&w, VSM_TAG_DEFINITION_ERROR, m->definition_error.message);
     reply_send(r, &w, VS_OK, msg);
@@ -648,7 +749,13 @@ reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool time
     else
         snprintf(where, sizeof where, "%s is not running on %s (libvirt state %d): 'vsmigrate "
                  "list' on both hosts says where it is", m->job.vm, r->agent->host, state);
-    if (cancelled)
+    if (cancelled && m->not_converged)
+        snprintf(msg, sizeof msg, "job %s did not reach its downtime of %lld ms within "
+                 "converge_timeout (%lld s) and was cancelled, as --blackout-policy cancel asks "
+                 "(the guest dirties memory faster than the link carries it: raise --bandwidth "
+                 "or --max-downtime, or use --blackout-policy continue); %s", m->job.id,
+                 m->max_downtime_ms, r->s->cfg->converge_timeout_ms / 1000, where);
+    else if (cancelled)
         snprintf(msg, sizeof msg, "job %s was cancelled; %s", m->job.id, where);
     else if (timed_out)
         snprintf(msg, sizeof msg, "job %s ran past move_timeout in [migration] and was "
@@ -682,6 +789,14 @@ watch_migration(struct request_ctx *r, struct move *m, struct progress *pr, bool
             break;
         pthread_mutex_unlock(&m->lock);
         long long elapsed = wire_now_ms() - t0;
+        /* the downtime limit is QEMU's migration parameter: set once the
+         * migration runs (libvirt sets its own at the start) */
+        if (!m->downtime_set && virDomainMigrateSetMaxDowntime(m->dom, (unsigned long long)m->max_downtime_ms, 0) == 0)
+            m->downtime_set = true;
+        if (!aborted && m->blackout_cancel && elapsed > r->s->cfg->converge_timeout_ms) {
+            m->not_converged = true;   /* still copying: the downtime was not reached in time */
+            *cancelled = true;
+        }
         if (!aborted && jobs_cancelled(&m->agent->jobs, m->job.id))
             *cancelled = true;
         if (!aborted && elapsed > r->s->cfg->move_timeout_ms)
@@ -710,6 +825,7 @@ move_new(struct request_ctx *r)
     m->s = r->s;
     m->lfd[0] = m->lfd[1] = m->stop[0] = m->stop[1] = -1;
     m->callback = -1;
+    m->chosen = -1;
     for (int i = 0; i < STREAMS_MAX; i++)
         m->fds[i] = -1;
     pthread_mutex_init(&m->lock, NULL);
@@ -764,6 +880,43 @@ job_make(struct request_ctx *r, const char *xml, struct job *j, char *folder, si
     return ok;
 }
 
+/* Wait for this job's turn in this host's queue (max_simultaneous), telling
+ * the caller its place; false after replying (cancelled, queue_timeout). */
+static bool
+queue_wait(struct request_ctx *r, struct move *m)
+{
+    const struct agent_config *c = r->s->cfg;
+    long long t0 = wire_now_ms();
+    struct progress pr = { 0 };
+    bool gone = false;
+    char msg[1024];
+
+    for (;;) {
+        enum jobs_turn turn = jobs_wait_turn(&r->agent->jobs, m->job.id, TICK_MS, &pr.place);
+        if (turn == JOBS_TURN_GO) {
+            m->turn_at = wire_now_ms();
+            m->queued_ms = m->turn_at - t0;
+            return true;
+        }
+        if (turn != JOBS_TURN_WAIT) {
+            snprintf(msg, sizeof msg, "job %s was cancelled while it waited for a migration slot "
+                     "on %s; %s stays on %s", m->job.id, r->agent->host, m->job.vm, r->agent->host);
+            reply_error(r, VS_ERR_FAILED, msg);
+            return false;
+        }
+        if (wire_now_ms() - t0 >= c->queue_timeout_ms) {
+            snprintf(msg, sizeof msg, "job %s waited queue_timeout (%lld s) for a migration slot "
+                     "on %s and was still at place %u (max_simultaneous = %d): try again later, "
+                     "or raise max_simultaneous or queue_timeout in [migration]; %s stays on %s",
+                     m->job.id, c->queue_timeout_ms / 1000, r->agent->host, pr.place,
+                     c->max_simultaneous, m->job.vm, r->agent->host);
+            reply_error(r, VS_ERR_TIMEOUT, msg);
+            return false;
+        }
+        send_progress(r, m, "queued", &pr, wire_now_ms() - t0, &gone);
+    }
+}
+
 /* Everything up to the memory copy; false after replying. */
 static bool
 move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *dest_open)
@@ -791,6 +944,11 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
         return false;
     }
     snprintf(r->job, sizeof r->job, "%s", m->job.id);
+    if (!queue_wait(r, m)) {
+        jobs_remove(&r->agent->jobs, m->job.id);
+        free(xml);
+        return false;
+    }
     *dest_open = destination_prepare(r, m, xml, dest, &err);
     free(xml);
     if (!*dest_open || !tunnel_listen(m, &err)) {
@@ -820,6 +978,45 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
     return true;
 }
 
+/* The move's options: the request's, else this host's defaults; false
+ * after replying. */
+static bool
+move_options(struct request_ctx *r, struct move *m)
+{
+    const struct agent_config *c = r->s->cfg;
+    uint64_t v;
+    char policy[16] = "";
+
+    m->bandwidth_mib = (unsigned long long)c->bandwidth_mib;
+    m->max_downtime_ms = c->max_downtime_ms;
+    m->blackout_cancel = c->blackout_cancel;
+    m->compress = c->compress;
+    if (vsm_message_u64(r->req, VSM_TAG_BANDWIDTH, &v))
+        m->bandwidth_mib = v;
+    if (vsm_message_u64(r->req, VSM_TAG_MAX_DOWNTIME_MS, &v))
+        m->max_downtime_ms = (long long)v;
+    if (vsm_message_u64(r->req, VSM_TAG_COMPRESS, &v))
+        m->compress = v != 0;
+    if (vsm_message_text(r->req, VSM_TAG_BLACKOUT_POLICY, policy, sizeof policy))
+        m->blackout_cancel = strcmp(policy, "cancel") == 0;
+    if (m->bandwidth_mib > 1000000 || m->max_downtime_ms < 1 || m->max_downtime_ms > 60000 ||
+        (policy[0] && strcmp(policy, "cancel") != 0 && strcmp(policy, "continue") != 0)) {
+        reply_error(r, VS_ERR_INVALID, "--bandwidth takes 1 to 1000000 MiB/s, --max-downtime 1 "
+                    "to 60000 ms, --blackout-policy cancel or continue");
+        return false;
+    }
+    /* multifd compression (zlib, zstd) came with libvirt 9.4; XBZRLE, the
+     * one-stream method, is refused with multifd */
+    unsigned long lib = 0;
+    if (m->compress && m->parallel > 0 && (virGetVersion(&lib, NULL, NULL) != 0 || lib < 9004000)) {
+        reply_error(r, VS_ERR_INVALID, "--compress with --parallel needs multifd compression, "
+                    "which libvirt offers from 9.4 on; this host has an older one: use one of "
+                    "the two");
+        return false;
+    }
+    return true;
+}
+
 void
 do_move(struct request_ctx *r)
 {
@@ -845,6 +1042,8 @@ do_move(struct request_ctx *r)
         return;
     }
     m->parallel = (unsigned)parallel;
+    if (!move_options(r, m))
+        goto out_free;
     wire_init(&dest, -1, r->to);
     if (!move_prepare(r, m, &dest, &dest_open))
         goto out;
@@ -871,6 +1070,7 @@ do_move(struct request_ctx *r)
 out:
     if (dest_open)
         wire_close(&dest);
+out_free:
     move_free(m);
 }
 

@@ -70,6 +70,15 @@ report_summary(const struct report *r, char *buf, size_t len)
     }
 }
 
+void
+report_set_value(struct report *r, uint64_t value)
+{
+    if (r->n > 0) {
+        r->lines[r->n - 1].has_value = true;
+        r->lines[r->n - 1].value = value;
+    }
+}
+
 bool
 report_to_message(const struct report *r, struct vs_writer *w)
 {
@@ -79,6 +88,8 @@ report_to_message(const struct report *r, struct vs_writer *w)
         vsm_message_add_text(w, VSM_TAG_NAME, l->name);
         vsm_message_add_u64(w, VSM_TAG_PASS, l->pass);
         vsm_message_add_u64(w, VSM_TAG_CODE, (uint64_t)l->code);
+        if (l->has_value)
+            vsm_message_add_u64(w, VSM_TAG_VALUE, l->value);
         if (!vsm_message_add_text(w, VSM_TAG_TEXT, l->text))
             return false;
     }
@@ -93,7 +104,7 @@ report_from_message(struct report *r, const struct vsm_message *m, struct vs_err
 
     while (vsm_record_next(m, &pos, &rec)) {
         char name[REPORT_NAME_MAX], text[REPORT_TEXT_MAX] = "";
-        uint64_t pass, code = VS_OK;
+        uint64_t pass, code = VS_OK, value;
 
         if (rec.kind != VSM_RECORD_CHECK)
             continue;
@@ -109,6 +120,8 @@ report_from_message(struct report *r, const struct vsm_message *m, struct vs_err
             return false;
         }
         report_add(r, name, pass != 0, (enum vs_errcode)code, "%s", text);
+        if (vsm_record_u64(&rec, VSM_TAG_VALUE, &value))
+            report_set_value(r, value);
     }
     return true;
 }

@@ -8,6 +8,7 @@
 #define VSM_HOSTAGENT_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "common/buf.h"
@@ -23,6 +24,8 @@ struct report_line {
     bool pass;
     enum vs_errcode code;          /* what kind of failure (for the reply's result) */
     char text[REPORT_TEXT_MAX];
+    bool has_value;
+    uint64_t value;                /* the check's figure, typed (memory: free MiB there) */
 };
 
 struct report {
@@ -32,6 +35,8 @@ struct report {
 
 void report_add(struct report *r, const char *name, bool pass, enum vs_errcode code,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Give the last line added its figure (the memory check: free MiB). */
+void report_set_value(struct report *r, uint64_t value);
 size_t report_failures(const struct report *r);
 /* The first failure's code, VS_OK when everything passed. */
 enum vs_errcode report_result(const struct report *r);

@@ -180,6 +180,7 @@ do_status(struct request_ctx *r)
     struct job *jobs = calloc(JOBS_MAX, sizeof *jobs);
     size_t njobs = jobs ? jobs_snapshot(&r->agent->jobs, jobs, JOBS_MAX) : 0;
     setting(&w, "jobs", "%zu", njobs);
+    setting(&w, "queue_timeout", "%lld s", c->queue_timeout_ms / 1000);
     for (size_t i = 0; i < njobs; i++) {
         vsm_message_record(&w, VSM_RECORD_JOB);
         vsm_message_add_text(&w, VSM_TAG_JOB, jobs[i].id);
@@ -188,6 +189,7 @@ do_status(struct request_ctx *r)
         vsm_message_add_text(&w, VSM_TAG_PHASE, jobs[i].phase);
         vsm_message_add_u64(&w, VSM_TAG_PROGRESS, jobs[i].progress);
         vsm_message_add_text(&w, VSM_TAG_ON_BEHALF_OF, jobs[i].user);
+        vsm_message_add_u64(&w, VSM_TAG_QUEUE_PLACE, jobs[i].place);
     }
     free(jobs);
     reply_send(r, &w, VS_OK, NULL);
@@ -264,15 +266,17 @@ reply_report(struct request_ctx *r, struct report *rep)
 static void
 slot_line(struct request_ctx *r, struct report *rep, const struct agent_config *c)
 {
-    size_t busy = jobs_count(&r->agent->jobs);
+    size_t running, waiting;
 
-    if (busy < (size_t)c->max_simultaneous)
-        report_add(rep, "slot", true, VS_OK, "%zu of %d migration slots in use on %s", busy,
+    jobs_counts(&r->agent->jobs, &running, &waiting);
+    if (running < (size_t)c->max_simultaneous && waiting == 0)
+        report_add(rep, "slot", true, VS_OK, "%zu of %d migration slots in use on %s", running,
                    c->max_simultaneous, r->agent->host);
     else
-        report_add(rep, "slot", true, VS_OK, "all %d migration slots on %s are in use: the move "
-                   "would wait in the queue at position %zu", c->max_simultaneous, r->agent->host,
-                   busy - (size_t)c->max_simultaneous + 1);
+        report_add(rep, "slot", true, VS_OK, "%zu of %d migration slots on %s are in use and %zu "
+                   "move%s wait: the move would wait in the queue at place %zu (for up to "
+                   "queue_timeout)", running, c->max_simultaneous, r->agent->host, waiting,
+                   waiting == 1 ? "" : "s", waiting + 1);
 }
 
 static void

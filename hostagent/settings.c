@@ -53,6 +53,8 @@ settings_swap(struct agent *a, struct settings *s)
     old = a->settings;
     a->settings = s;
     pthread_mutex_unlock(&a->lock);
+    /* waiting moves see a new limit at once; running ones go on */
+    jobs_set_limit(&a->jobs, s->cfg->max_simultaneous);
     if (old)
         settings_put(a, old);
 }

@@ -253,6 +253,8 @@ virt_check_destination(const char *uri, const char *host, const struct domxml_in
                    "%s needed, %s free on %s%s", need, have, host,
                    free_bytes >= vm->memory_bytes ? "" : ": free memory there, or move a "
                    "smaller VM");
+    if (free_bytes != 0)
+        report_set_value(r, free_bytes / 1048576);
     virConnectClose(c);
 }
 

@@ -24,6 +24,7 @@
 #include "common/json.h"
 #include "hostagent/actions.h"
 #include "hostagent/client.h"
+#include "hostagent/drain.h"
 #include "hostagent/agentcfg.h"
 #include "hostagent/report.h"
 
@@ -35,6 +36,12 @@ struct options {
     int port;
     long long timeout_ms;
     int parallel;              /* move: multifd channels, 0 = one stream */
+    long bandwidth;            /* move: MiB/s; 0 = the destination host's default */
+    long max_downtime_ms;      /* move: 0 = the host's default */
+    const char *blackout;      /* move: "cancel" or "continue"; NULL = the host's default */
+    bool compress;
+    bool on_shutdown;          /* drain: this host, as root, bounded by within_s */
+    int within_s;
     bool json;
 };
 
@@ -57,12 +64,21 @@ usage(FILE *f)
     fprintf(f,
         "  doctor [--peer H]...           on a host, as root: every prerequisite of a move,\n"
         "                                 one line per check with its fix\n"
+        "  drain HOST [--to H1,H2]        move every running VM off HOST, each to a peer that\n"
+        "                                 passes its pre-flight, spread by free memory\n"
+        "  drain --on-shutdown [--within SECONDS]\n"
+        "                                 on a host, as root, as it shuts down: the same, bounded\n"
         "options:\n"
         "  --host H, --from A   the host to ask, over TCP with your Kerberos tickets (kinit -f);\n"
         "                       without them, the local daemon's unix socket\n"
         "  --to B               the destination host\n"
         "  --on H               start: the host to run the VM on\n"
         "  --parallel N         move: N multifd channels (each its own tunnel), 1 to 8\n"
+        "  --bandwidth MIB      move: at most MIB MiB/s for the memory copy\n"
+        "  --max-downtime MS    move: the downtime to aim for at the switch-over (milliseconds)\n"
+        "  --blackout-policy P  move: cancel, or continue, when that downtime is not reached\n"
+        "                       within converge_timeout ([migration] of the source's config)\n"
+        "  --compress           move: compress the memory stream (XBZRLE; see vsmigrate(1))\n"
         "  --json               JSON on stdout instead of tables\n"
         "  --port N             the agents' port (default 6600)\n"
         "  --spn P              the host's service principal (default vsmigrate/HOST@REALM)\n"
@@ -107,7 +123,7 @@ show_status(const struct options *o, const struct vsm_message *m)
     while (vsm_record_next(m, &pos, &rec)) {
         char name[128] = "", text[1024] = "", job[64] = "", vm[256] = "", to[256] = "";
         char phase[64] = "", user[512] = "";
-        uint64_t progress = 0;
+        uint64_t progress = 0, place = 0;
 
         if (rec.kind == VSM_RECORD_SETTING) {
             vsm_record_text(&rec, VSM_TAG_NAME, name, sizeof name);
@@ -123,10 +139,15 @@ show_status(const struct options *o, const struct vsm_message *m)
             vsm_record_text(&rec, VSM_TAG_PHASE, phase, sizeof phase);
             vsm_record_text(&rec, VSM_TAG_ON_BEHALF_OF, user, sizeof user);
             vsm_record_u64(&rec, VSM_TAG_PROGRESS, &progress);
+            vsm_record_u64(&rec, VSM_TAG_QUEUE_PLACE, &place);
             if (o->json)
-                json_array_append_new(jobs, json_pack("{s:s,s:s,s:s,s:s,s:f,s:s}", "job", job,
+                json_array_append_new(jobs, json_pack("{s:s,s:s,s:s,s:s,s:f,s:s,s:I}", "job", job,
                                                       "vm", vm, "to", to, "phase", phase,
-                                                      "progress", (double)progress / 10, "user", user));
+                                                      "progress", (double)progress / 10, "user", user,
+                                                      "queue_place", (json_int_t)place));
+            else if (place > 0)
+                printf("%-18s %s %s to %s: waiting, place %llu in the queue (%s)\n", "job", job, vm,
+                       to, (unsigned long long)place, user);
             else
                 printf("%-18s %s %s to %s: %s %.1f%% (%s)\n", "job", job, vm, to, phase,
                        (double)progress / 10, user);
@@ -201,6 +222,8 @@ show_check(const struct options *o, const struct vsm_message *m)
                                   r->lines[i].pass, "reason", r->lines[i].text);
             if (!r->lines[i].pass)
                 json_object_set_new(c, "code", json_string(vs_errcode_name(r->lines[i].code)));
+            if (r->lines[i].has_value)
+                json_object_set_new(c, "value", json_integer((json_int_t)r->lines[i].value));
             json_array_append_new(checks, c);
         }
         json_print_line(stdout, json_pack("{s:s,s:s?,s:s,s:b,s:s,s:o}", "vm", o->arg, "from", o->from, "to",
@@ -247,6 +270,7 @@ struct event_state {
     bool tty;
     bool job_told;
     bool bar_shown;
+    uint64_t place_told;   /* the queue place last shown */
 };
 
 static void
@@ -263,8 +287,9 @@ show_event(const struct vsm_message *ev, void *opaque)
     const struct options *o = es->o;
     char phase[64] = "", job[64] = "", done[32], total_text[32], rate_text[32];
     uint64_t progress = 0, bytes = 0, total = 0, remaining = 0, rate = 0, iterations = 0;
-    uint64_t elapsed = 0;
+    uint64_t elapsed = 0, place = 0;
 
+    vsm_message_u64(ev, VSM_TAG_QUEUE_PLACE, &place);
     vsm_message_text(ev, VSM_TAG_PHASE, phase, sizeof phase);
     vsm_message_text(ev, VSM_TAG_JOB, job, sizeof job);
     vsm_message_u64(ev, VSM_TAG_PROGRESS, &progress);
@@ -275,14 +300,27 @@ show_event(const struct vsm_message *ev, void *opaque)
     vsm_message_u64(ev, VSM_TAG_ITERATIONS, &iterations);
     vsm_message_u64(ev, VSM_TAG_ELAPSED_MS, &elapsed);
     if (o->json) {
-        json_print_line(stdout, json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "event",
-                                          "progress", "job", job, "phase", phase, "progress",
-                                          (double)progress / 10, "bytes", (json_int_t)bytes,
-                                          "total_bytes", (json_int_t)total, "remaining",
-                                          (json_int_t)remaining, "rate", (json_int_t)rate,
-                                          "iterations", (json_int_t)iterations, "elapsed_ms",
-                                          (json_int_t)elapsed));
+        json_t *j = json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "event",
+                              "progress", "job", job, "phase", phase, "progress",
+                              (double)progress / 10, "bytes", (json_int_t)bytes,
+                              "total_bytes", (json_int_t)total, "remaining",
+                              (json_int_t)remaining, "rate", (json_int_t)rate,
+                              "iterations", (json_int_t)iterations, "elapsed_ms",
+                              (json_int_t)elapsed);
+        if (place > 0)
+            json_object_set_new(j, "queue_place", json_integer((json_int_t)place));
+        json_print_line(stdout, j);
         fflush(stdout);
+        return;
+    }
+    if (place > 0) {   /* waiting for a slot: a line per change of place, terminal or not */
+        if (place != es->place_told) {
+            fprintf(stderr, "%s%s: waiting for a migration slot on %s, place %llu in the queue\n",
+                    es->bar_shown ? "\n" : "", job, o->from ? o->from : "the source",
+                    (unsigned long long)place);
+            es->place_told = place;
+            es->bar_shown = false;
+        }
         return;
     }
     if (!es->job_told && job[0]) {
@@ -314,8 +352,8 @@ show_move(const struct options *o, const struct vsm_message *m, const char *mess
 {
     char job[64] = "";
     uint64_t down = 0, lv = 0, handoff = 0, total = 0, bytes = 0, iterations = 0, migration = 0;
-    uint64_t saved = 0;
-    char saved_error[1024] = "";
+    uint64_t saved = 0, queued = 0;
+    char saved_error[1024] = "", network[160] = "";
     bool have_down = vsm_message_u64(m, VSM_TAG_DOWNTIME_MS, &down);
     bool have_lv = vsm_message_u64(m, VSM_TAG_LIBVIRT_DOWNTIME_MS, &lv);
 
@@ -326,6 +364,8 @@ show_move(const struct options *o, const struct vsm_message *m, const char *mess
     vsm_message_u64(m, VSM_TAG_BYTES, &bytes);
     vsm_message_u64(m, VSM_TAG_ITERATIONS, &iterations);
     vsm_message_u64(m, VSM_TAG_DEFINITION_SAVED, &saved);
+    vsm_message_u64(m, VSM_TAG_QUEUED_MS, &queued);
+    vsm_message_text(m, VSM_TAG_NETWORK, network, sizeof network);
     vsm_message_text(m, VSM_TAG_DEFINITION_ERROR, saved_error, sizeof saved_error);
     if (o->json) {
         json_t *j = json_pack("{s:b,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "job", job, "vm",
@@ -339,11 +379,16 @@ show_move(const struct options *o, const struct vsm_message *m, const char *mess
         if (have_lv)
             json_object_set_new(j, "libvirt_downtime_ms", json_integer((json_int_t)lv));
         json_object_set_new(j, "definition_saved", json_boolean(saved != 0));
+        json_object_set_new(j, "queued_ms", json_integer((json_int_t)queued));
+        if (network[0])
+            json_object_set_new(j, "network", json_string(network));
         if (saved_error[0])
             json_object_set_new(j, "definition_error", json_string(saved_error));
         json_print_line(stdout, j);
     } else {
         printf("move: %s\n", message);
+        if (network[0])
+            printf("move: over the migration network %s\n", network);
     }
     return VS_EXIT_OK;
 }
@@ -376,6 +421,14 @@ run(const struct options *o, enum vsm_action action)
         vsm_message_add_text(&req, VSM_TAG_TO, o->to);
         if (o->parallel && action == VSM_ACTION_MOVE)
             vsm_message_add_u64(&req, VSM_TAG_PARALLEL, (uint64_t)o->parallel);
+        if (o->bandwidth && action == VSM_ACTION_MOVE)
+            vsm_message_add_u64(&req, VSM_TAG_BANDWIDTH, (uint64_t)o->bandwidth);
+        if (o->max_downtime_ms && action == VSM_ACTION_MOVE)
+            vsm_message_add_u64(&req, VSM_TAG_MAX_DOWNTIME_MS, (uint64_t)o->max_downtime_ms);
+        if (o->blackout && action == VSM_ACTION_MOVE)
+            vsm_message_add_text(&req, VSM_TAG_BLACKOUT_POLICY, o->blackout);
+        if (o->compress && action == VSM_ACTION_MOVE)
+            vsm_message_add_u64(&req, VSM_TAG_COMPRESS, 1);
     } else if (info->cli == CLI_JOB) {
         vsm_message_add_text(&req, VSM_TAG_JOB, o->arg);
     } else if (info->cli == CLI_VM_ON || info->cli == CLI_VM_HOST) {
@@ -478,6 +531,9 @@ main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
         { "peer", required_argument, NULL, 'P' }, { "share", required_argument, NULL, 'D' },
         { "config", required_argument, NULL, 'C' }, { "parallel", required_argument, NULL, 'N' },
+        { "bandwidth", required_argument, NULL, 'B' }, { "max-downtime", required_argument, NULL, 'M' },
+        { "blackout-policy", required_argument, NULL, 'X' }, { "compress", no_argument, NULL, 'Z' },
+        { "on-shutdown", no_argument, NULL, 'U' }, { "within", required_argument, NULL, 'W' },
         { NULL, 0, NULL, 0 },
     };
     struct options o = { .port = AGENT_DEFAULT_PORT, .timeout_ms = 120000,
@@ -524,6 +580,36 @@ main(int argc, char **argv)
                 return VS_EXIT_USAGE;
             }
             break;
+        case 'B':
+            o.bandwidth = strtol(optarg, &end, 10);
+            if (*end || o.bandwidth < 1 || o.bandwidth > 1000000) {
+                fprintf(stderr, "vsmigrate: --bandwidth takes MiB/s, from 1 to 1000000\n");
+                return VS_EXIT_USAGE;
+            }
+            break;
+        case 'M':
+            o.max_downtime_ms = strtol(optarg, &end, 10);
+            if (*end || o.max_downtime_ms < 1 || o.max_downtime_ms > 60000) {
+                fprintf(stderr, "vsmigrate: --max-downtime takes milliseconds, from 1 to 60000\n");
+                return VS_EXIT_USAGE;
+            }
+            break;
+        case 'X':
+            if (strcmp(optarg, "cancel") != 0 && strcmp(optarg, "continue") != 0) {
+                fprintf(stderr, "vsmigrate: --blackout-policy is cancel or continue\n");
+                return VS_EXIT_USAGE;
+            }
+            o.blackout = optarg;
+            break;
+        case 'Z': o.compress = true; break;
+        case 'U': o.on_shutdown = true; break;
+        case 'W':
+            o.within_s = (int)strtol(optarg, &end, 10);
+            if (*end || o.within_s < 1 || o.within_s > 86400) {
+                fprintf(stderr, "vsmigrate: --within takes seconds, from 1 to 86400\n");
+                return VS_EXIT_USAGE;
+            }
+            break;
         case 'D': o.share = optarg; break;
         case 'C': o.config = optarg; break;
         case 'h': usage(stdout); return VS_EXIT_OK;
@@ -545,6 +631,26 @@ main(int argc, char **argv)
     }
     if (o.npeers || o.share) {
         fprintf(stderr, "vsmigrate: --peer and --share are for doctor\n");
+        return VS_EXIT_USAGE;
+    }
+    if (strcmp(o.command, "drain") == 0) {
+        struct drain_options d = { .to = o.to, .within_s = o.within_s, .json = o.json };
+        if (o.on_shutdown == (optind < argc) || optind + 1 < argc) {
+            fprintf(stderr, "vsmigrate: drain takes a HOST to drain, or --on-shutdown on the host "
+                    "itself\n");
+            return VS_EXIT_USAGE;
+        }
+        if (o.within_s && !o.on_shutdown) {
+            fprintf(stderr, "vsmigrate: --within goes with drain --on-shutdown\n");
+            return VS_EXIT_USAGE;
+        }
+        d.host = o.on_shutdown ? NULL : argv[optind];
+        if (o.on_shutdown && d.within_s == 0)
+            d.within_s = 600;
+        return drain_run(&d);
+    }
+    if (o.on_shutdown || o.within_s) {
+        fprintf(stderr, "vsmigrate: --on-shutdown and --within are for drain\n");
         return VS_EXIT_USAGE;
     }
     struct vs_error err;

@@ -374,14 +374,13 @@ main(int argc, char **argv)
     vs_log_init("vsmigrated", level, use_syslog);
     virt_init();
     signal(SIGPIPE, SIG_IGN);
-    jobs_init(&agent.jobs);
-
     agent.settings = settings_load(&agent, path);
     if (agent.settings == NULL) {
         vs_error("%s: not used (fix the problems above; vsmigrated --check-config -c %s checks "
                  "again)", path, path);
         return 2;
     }
+    jobs_init(&agent.jobs, agent.settings->cfg->max_simultaneous);
     learn_identity(agent.settings);   /* fills agent.host and agent.realm, which policy points at */
     if (!level_override)
         vs_log_set_level((enum vs_log_level)agent.settings->cfg->log_level);

@@ -22,3 +22,14 @@ audit_has() { jq -e -s "any(.[]; $2)" "$(audit_log "$1")" >/dev/null 2>&1; }
 # reason_of JSON NAME: its reason
 check_of() { printf '%s' "$1" | jq -r --arg n "$2" '.checks[] | select(.name == $n) | if .pass then "pass" else "fail" end'; }
 reason_of() { printf '%s' "$1" | jq -r --arg n "$2" '.checks[] | select(.name == $n) | .reason'; }
+# migration_set HOST KEY VALUE...: [migration] settings in HOST's agent
+# config (each replacing the key's line), then a reload (SIGHUP)
+migration_set() {
+    local h=$1 conf; conf=$(agent_conf "$h"); shift
+    while [ $# -gt 1 ]; do
+        sed -i "/^$1 *=/d" "$conf"
+        sed -i "/^\[migration\]/a $1 = $2" "$conf"
+        shift 2
+    done
+    "$lab" agent reload "$h" >/dev/null && sleep 1
+}

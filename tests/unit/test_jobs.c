@@ -36,7 +36,7 @@ test_one_job_per_vm(void **state)
     struct job j = job_of("j1", "web01", JOB_SOURCE), out;
 
     (void)state;
-    jobs_init(t);
+    jobs_init(t, 2);
     assert_true(jobs_add(t, &j, &err));
     /* the same VM again, whatever the role: busy, naming the job to cancel */
     struct job again = job_of("j2", "web01", JOB_DESTINATION);
@@ -64,7 +64,7 @@ test_phase_cancel_handoff(void **state)
     struct job j = job_of("j1", "web01", JOB_DESTINATION), out, h;
 
     (void)state;
-    jobs_init(t);
+    jobs_init(t, 2);
     assert_true(jobs_add(t, &j, &err));
     jobs_set_phase(t, "j1", "memory copy", 420);
     assert_false(jobs_cancelled(t, "j1"));
@@ -95,7 +95,7 @@ test_table_full(void **state)
     char id[16], vm[16];
 
     (void)state;
-    jobs_init(t);
+    jobs_init(t, 2);
     for (int i = 0; i < JOBS_MAX; i++) {
         snprintf(id, sizeof id, "j%d", i);
         snprintf(vm, sizeof vm, "vm%d", i);
@@ -140,6 +140,62 @@ test_controls_from_leases(void **state)
     free(vm);
 }
 
+/* The queue: first come, first served, within the limit; places; cancel;
+ * a lower limit stops no running job and holds back the next. */
+static void
+test_queue(void **state)
+{
+    struct jobs *t = malloc(sizeof *t);
+    struct vs_error err;
+    struct job out[4];
+    unsigned place = 99;
+    const char *ids[] = { "q1", "q2", "q3", "q4" }, *vms[] = { "a", "b", "c", "d" };
+
+    (void)state;
+    jobs_init(t, 2);
+    for (int i = 0; i < 4; i++) {
+        struct job j = job_of(ids[i], vms[i], i % 2 ? JOB_DESTINATION : JOB_SOURCE);
+        assert_true(jobs_add(t, &j, &err));
+    }
+    /* q3 asks first, but q1 and q2 came first: q3 waits at place 3 */
+    assert_int_equal(jobs_wait_turn(t, "q3", 0, &place), JOBS_TURN_WAIT);
+    assert_int_equal(place, 3);
+    assert_int_equal(jobs_wait_turn(t, "q1", 0, &place), JOBS_TURN_GO);
+    assert_int_equal(place, 0);
+    assert_int_equal(jobs_wait_turn(t, "q2", 0, &place), JOBS_TURN_GO);
+    /* both slots taken (roles alike): q3 is next, q4 after it */
+    assert_int_equal(jobs_wait_turn(t, "q3", 10, &place), JOBS_TURN_WAIT);
+    assert_int_equal(place, 1);
+    assert_int_equal(jobs_wait_turn(t, "q4", 0, &place), JOBS_TURN_WAIT);
+    assert_int_equal(place, 2);
+    /* status: the order of arrival, with places */
+    assert_int_equal(jobs_snapshot(t, out, 4), 4);
+    assert_string_equal(out[0].id, "q1");
+    assert_int_equal(out[0].place, 0);
+    assert_string_equal(out[3].id, "q4");
+    assert_int_equal(out[3].place, 2);
+    size_t running, waiting;
+    jobs_counts(t, &running, &waiting);
+    assert_int_equal(running, 2);
+    assert_int_equal(waiting, 2);
+    /* a waiting job cancelled leaves the queue's turn to the next */
+    assert_true(jobs_request_cancel(t, "q3"));
+    assert_int_equal(jobs_wait_turn(t, "q3", 0, &place), JOBS_TURN_CANCELLED);
+    jobs_remove(t, "q3");
+    assert_int_equal(jobs_wait_turn(t, "q4", 0, &place), JOBS_TURN_WAIT);
+    assert_int_equal(place, 1);
+    /* the limit lowered to 1: q1 and q2 run on; q4 waits after one ends */
+    jobs_set_limit(t, 1);
+    assert_true(jobs_find(t, "q1", &out[0]) && jobs_find(t, "q2", &out[1]));
+    jobs_remove(t, "q1");
+    assert_int_equal(jobs_wait_turn(t, "q4", 0, &place), JOBS_TURN_WAIT);
+    jobs_remove(t, "q2");
+    assert_int_equal(jobs_wait_turn(t, "q4", 0, &place), JOBS_TURN_GO);
+    /* a job that is gone */
+    assert_int_equal(jobs_wait_turn(t, "nope", 0, &place), JOBS_TURN_GONE);
+    free(t);
+}
+
 int
 main(void)
 {
@@ -148,6 +204,7 @@ main(void)
         cmocka_unit_test(test_phase_cancel_handoff),
         cmocka_unit_test(test_table_full),
         cmocka_unit_test(test_controls_from_leases),
+        cmocka_unit_test(test_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

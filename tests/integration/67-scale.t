@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Moves at scale (issue 18): three test guests moved at once with a limit of
+# 2 (one waits and says its place; a SIGHUP that lowers the limit meanwhile
+# stops no running move; each host's audit shows never more than 2 running);
+# a queued move cancelled; a move that waits longer than queue_timeout;
+# --bandwidth honoured (the rate during the copy); --max-downtime with --blackout-policy cancel on a
+# guest that dirties faster than the capped link (cancelled, the VM stays);
+# --compress. Every guest's record sequence and the writer journals at the end.
+. "$(dirname "$0")/lab-common.sh"
+tap_require_root_netns
+lab_up_or_bail
+. "$(dirname "$0")/agent-common.sh"
+
+vms=(sa-$$ sb-$$ sc-$$)
+work=$state_dir/scale-$$
+mkdir -p "$work"
+cleanup() {
+    for v in "${vms[@]}"; do
+        for h in hosta hostb hostc; do
+            "$lab" exec "$h" -- virsh -q destroy "$v" >/dev/null 2>&1
+            "$lab" exec "$h" -- virsh -q undefine "$v" >/dev/null 2>&1
+        done
+    done
+    for h in hosta hostb; do "$lab" agent stop "$h"; "$lab" agent defaults "$h"; "$lab" agent start "$h"; done >/dev/null 2>&1
+}
+trap cleanup EXIT
+agents_up
+"$lab" kinit ws admin
+
+where() { local w=""; for h in hosta hostb hostc; do "$lab" exec "$h" -- virsh -q list --name | grep -qx "$1" && w+="$h "; done; echo "${w% }"; }
+export -f where; export lab
+# move_bg NAME FROM TO [OPTIONS...]: a move from ws in the background, its
+# JSON lines in $work/NAME.out and its exit status in $work/NAME.rc
+move_bg() {
+    local v=$1 from=$2 to=$3; shift 3
+    rm -f "$work/$v.rc" "$work/$v.out"
+    ( timeout 600 "$lab" exec ws -- "$cli" move "$v" --from "$from" --to "$to" --json "$@" \
+        >"$work/$v.out" 2>"$work/$v.err"; echo $? >"$work/$v.rc" ) &
+}
+move_wait() { for _ in $(seq 1 1200); do [ -f "$work/$1.rc" ] && return 0; sleep 0.5; done; return 1; }
+rc_of() { cat "$work/$1.rc" 2>/dev/null; }
+final_of() { tail -n 1 "$work/$1.out"; }
+# job_of NAME: the job id from the move's first event
+job_of() { for _ in $(seq 1 60); do j=$(jq -r 'select(.event) | .job' "$work/$1.out" 2>/dev/null | head -1); [ -n "$j" ] && { echo "$j"; return 0; }; sleep 0.5; done; return 1; }
+# most_running HOST ACTION: the most moves of HOST's audit (ACTION records,
+# by these tests' VMs) that held a slot at once: each from its end less its
+# running_ms (from its turn in the queue to its end), to its end
+most_running() {
+    jq -s --arg a "$2" --arg p "-$$" '
+        [ .[] | select(.action == $a and (.vm // "" | endswith($p)) and .result == "ok")
+          | ((.time | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) * 1000
+             + (.time | capture("\\.(?<ms>[0-9]+)Z$").ms | tonumber)) as $stop
+          | [ $stop - .running_ms, $stop ] ]
+        | [ .[] as $i | [ .[] | select(.[0] < $i[1] and .[1] > $i[0]) ] | length ] | max // 0' "$(audit_log "$1")"
+}
+
+tap_diag "$(date +%T): putting and starting the three guests"
+for v in "${vms[@]}"; do
+    "$lab" vm put "$v" --memory 96 --fresh >/dev/null 2>&1 || tap_bail "putting $v on the share failed"
+    out=$(vsm ws start "$v" --on hosta 2>&1) || tap_bail "vsmigrate start $v failed: $out"
+done
+for v in "${vms[@]}"; do
+    console=$("$lab" path hosta dir)/var/log/libvirt/qemu/$v-console.log
+    for _ in $(seq 1 240); do grep -q 'vsm-workload: running' "$console" 2>/dev/null && break; sleep 0.5; done
+    grep -q 'vsm-workload: running' "$console" || tap_bail "$v's workload did not start on hosta"
+done
+
+# ---- three at once, limit 2 ---------------------------------------------------------------------------
+tap_diag "$(date +%T): three at once"
+for v in "${vms[@]}"; do move_bg "$v" hosta hostb; sleep 0.3; done
+sleep 1.5
+migration_set hosta max_simultaneous 1   # lowered while two run: they run on
+for v in "${vms[@]}"; do move_wait "$v"; done
+for v in "${vms[@]}"; do tap_diag "$v: exit $(rc_of "$v"): $(final_of "$v" | cut -c1-300) $(cat "$work/$v.err")"; done
+tap_check "three moves at once hosta -> hostb: all exit 0" \
+    bash -c '[ "$1$2$3" = 000 ]' _ "$(rc_of "${vms[0]}")" "$(rc_of "${vms[1]}")" "$(rc_of "${vms[2]}")"
+waited=$(cat "$work"/*.out | jq -s '[.[] | select(.event and .queue_place == 1)] | length')
+tap_check "... one waited for a slot and said its place in the queue (1)" test "$waited" -gt 0
+tap_check "... all three run on hostb alone" \
+    bash -c 'for v in "$@"; do [ "$(where "$v")" = hostb ] || exit 1; done' _ "${vms[@]}"
+n=$(most_running hosta move)
+tap_check "hosta's audit: never more than 2 of them running at once ($n)" test "$n" -le 2 -a "$n" -ge 1
+n=$(most_running hostb move-prepare)
+tap_check "hostb's audit: never more than 2 incoming at once ($n)" test "$n" -le 2 -a "$n" -ge 1
+tap_check "... and the waiting move's audit says how long it waited" \
+    bash -c 'jq -s -e --arg p "-$1" "[.[] | select(.action == \"move\" and (.vm | endswith(\$p)) and .queued_ms > 0)] | length >= 1" "$2" >/dev/null' _ "$$" "$(audit_log hosta)"
+
+# ---- a queue on hostb: limit 1, queue_timeout 8s; a long move, one cancelled, one out of time ----------
+tap_diag "$(date +%T): a queue on hostb"
+migration_set hosta max_simultaneous 2
+migration_set hostb max_simultaneous 1 queue_timeout 8s converge_timeout 25s
+a=${vms[0]} b=${vms[1]} c=${vms[2]}
+# a move that holds hostb's one slot for 25 s: capped at 6 MiB/s, the guest
+# dirties faster than that, and --blackout-policy cancel ends it then
+move_bg "$a" hostb hosta --bandwidth 6 --max-downtime 1 --blackout-policy cancel
+for _ in $(seq 1 40); do grep -q '"phase":"memory copy"' "$work/$a.out" 2>/dev/null && break; sleep 0.25; done
+move_bg "$b" hostb hosta
+jb=$(job_of "$b")
+for _ in $(seq 1 40); do grep -q '"queue_place":1' "$work/$b.out" 2>/dev/null && break; sleep 0.25; done
+st=$(vsm ws status --host hostb 2>&1)
+tap_diag "$(grep "^job" <<<"$st")"
+tap_check "status on hostb lists the waiting move with its place in the queue" \
+    bash -c 'grep -q "job .* $1 to hosta: waiting, place 1 in the queue" <<<"$2"' _ "$b" "$st"
+out=$(vsm ws cancel "$jb" --host hostb 2>&1); rc=$?
+tap_check "the waiting move is cancelled (vsmigrate cancel exit 0)" test "$rc" -eq 0
+move_wait "$b"
+tap_diag "$b: $(final_of "$b") $(cat "$work/$b.err")"
+tap_check "... its move exits 1, saying it was cancelled while it waited; $b stays on hostb" \
+    bash -c '[ "$1" = 1 ] && grep -q "cancelled while it waited for a migration slot" "$2" && [ "$(where "$3")" = hostb ]' _ "$(rc_of "$b")" "$work/$b.err" "$b"
+move_bg "$c" hostb hosta
+move_wait "$c"
+tap_diag "$c: $(cat "$work/$c.err")"
+tap_check "a move that waits longer than queue_timeout (8s) fails with exit 8, naming the setting; $c stays" \
+    bash -c '[ "$1" = 8 ] && grep -q "waited queue_timeout (8 s) for a migration slot on hostb" "$2" && [ "$(where "$3")" = hostb ]' _ "$(rc_of "$c")" "$work/$c.err" "$c"
+move_wait "$a"
+tap_diag "$a: $(cat "$work/$a.err")"
+tap_check "... the slot's holder (--bandwidth 6 --max-downtime 1 --blackout-policy cancel) ends after converge_timeout, exit 1; $a stays on hostb" \
+    bash -c '[ "$1" = 1 ] && grep -q "did not reach its downtime of 1 ms within converge_timeout (25 s)" "$2" && [ "$(where "$3")" = hostb ]' _ "$(rc_of "$a")" "$work/$a.err" "$a"
+# --bandwidth: the rate libvirt reports during that copy, once past the
+# start's burst (3 s), stays under the cap with 20% to spare
+rate=$(jq -s '[.[] | select(.event and .phase == "memory copy" and .elapsed_ms > 3000) | .rate] | max // 0 | . / 1048576' "$work/$a.out")
+tap_check "--bandwidth 6 was honoured: the copy's rate stayed at most $rate MiB/s after its first 3 s (cap 6, 20% to spare)" \
+    awk -v r="$rate" 'BEGIN { exit !(r > 0 && r <= 7.2) }'
+
+# ---- --max-downtime with --blackout-policy cancel, on a guest that dirties faster than 1 MiB/s ---------
+tap_diag "$(date +%T): --max-downtime with"
+migration_set hostb max_simultaneous 2 converge_timeout 6s queue_timeout 10m
+move_bg "$b" hostb hosta --bandwidth 1 --max-downtime 1 --blackout-policy cancel
+move_wait "$b"
+tap_diag "$b: $(cat "$work/$b.err")"
+tap_check "--max-downtime 1 --blackout-policy cancel at 1 MiB/s: cancelled after converge_timeout (exit 1), saying why" \
+    bash -c '[ "$1" = 1 ] && grep -q "did not reach its downtime of 1 ms within converge_timeout (6 s)" "$2"' _ "$(rc_of "$b")" "$work/$b.err"
+tap_check "... and $b runs on hostb alone, as before" test "$(where "$b")" = hostb
+
+move_bg "$a" hostb hosta
+move_wait "$a"
+tap_check "$a moves hostb -> hosta without a cap (exit 0)" bash -c '[ "$1" = 0 ] && [ "$(where "$2")" = hosta ]' _ "$(rc_of "$a")" "$a"
+
+# ---- --compress -------------------------------------------------------------------------------------
+tap_diag "$(date +%T): --compress"
+move_bg "$c" hostb hosta --compress
+move_wait "$c"
+tap_diag "$c: $(final_of "$c")"
+tap_check "--compress (XBZRLE): $c moves hostb -> hosta, exit 0" \
+    bash -c '[ "$1" = 0 ] && [ "$(where "$2")" = hosta ]' _ "$(rc_of "$c")" "$c"
+
+# ---- drain -----------------------------------------------------------------------------------------
+tap_diag "$(date +%T): drain"
+# now: sa and sc on hosta, sb on hostb
+out=$(timeout 600 "$lab" exec ws -- "$cli" drain hosta --to hostc 2>&1); rc=$?
+tap_diag "$out"
+tap_check "drain hosta --to hostc: no VM moves (hostc fails every pre-flight), exit 1, each VM reported with why" \
+    bash -c '[ "$1" -eq 1 ] && grep -q "^$2 *stays: no peer passed the pre-flight (hostc: .*delegation" <<<"$4" &&
+             grep -q "^$3 *stays:" <<<"$4" && [ "$(where "$2")" = hosta ] && [ "$(where "$3")" = hosta ]' _ "$rc" "$a" "$c" "$out"
+out=$(timeout 600 "$lab" exec ws -- "$cli" drain hosta --json 2>&1); rc=$?
+tap_diag "$out"
+tap_check "drain hosta (toward its peers hostb and hostc): both VMs move to hostb, exit 0" \
+    bash -c '[ "$1" -eq 0 ] && jq -s -e "[.[] | select(.vm)] | length == 2 and all(.moved and .to == \"hostb.lab.test\")" <<<"$4" >/dev/null &&
+             [ "$(where "$2")" = hostb ] && [ "$(where "$3")" = hostb ]' _ "$rc" "$a" "$c" "$out"
+out=$(timeout 600 "$lab" exec hostb -- "$cli" drain --on-shutdown --within 300 2>&1); rc=$?
+tap_diag "$out"
+tap_check "drain --on-shutdown on hostb (as root, bounded): all three VMs move to hosta, exit 0" \
+    bash -c '[ "$1" -eq 0 ] && grep -q "3 of 3 VMs moved" <<<"$2" && for v in "${@:3}"; do [ "$(where "$v")" = hosta ] || exit 1; done' _ "$rc" "$out" "${vms[@]}"
+
+# ---- every guest intact; the writer never held twice -----------------------------------------------
+tap_diag "$(date +%T): every guest intact"
+sleep 1
+for v in "${vms[@]}"; do
+    r=$("$lab" vm verify "$v" --json 2>&1)
+    tap_check "$v's record sequence: contiguous, one boot, no memory error" \
+        bash -c 'jq -e ".ok and .gaps == 0 and .boots == 1 and .mem_errors == 0" <<<"$1" >/dev/null' _ "$r"
+    [ "$(jq -r .ok <<<"$r" 2>/dev/null)" = true ] || tap_diag "$r"
+    w=$("$lab" vm writers "$v")
+    tap_check "$v's writer journals: never two writers ($(jq -c '{switches, overlaps}' <<<"$w" 2>/dev/null))" \
+        bash -c 'jq -e ".overlaps == 0" <<<"$1" >/dev/null' _ "$w"
+done
+tap_done
