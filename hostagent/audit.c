@@ -89,13 +89,17 @@ audit_write(const char *host, const struct audit_record *r)
             { "downtime_ms", r->move->downtime_ms }, { "libvirt_downtime_ms", r->move->libvirt_downtime_ms },
             { "handoff_ms", r->move->handoff_ms }, { "total_ms", r->move->total_ms },
             { "bytes", r->move->bytes }, { "iterations", r->move->iterations },
-            { "queued_ms", r->move->queued_ms }, { "running_ms", r->move->running_ms },
+            { "queued_ms", r->move->queued_ms },
         };
         if (r->move->role)
             json_object_set_new(j, "role", json_string(r->move->role));
         for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
             if (figures[i].v >= 0)
                 json_object_set_new(j, figures[i].key, json_integer(figures[i].v));
+        if (r->move->slot_from > 0 && r->move->slot_until > 0) {
+            json_object_set_new(j, "slot_from_ms", json_integer(r->move->slot_from));
+            json_object_set_new(j, "slot_until_ms", json_integer(r->move->slot_until));
+        }
         if (r->move->network)
             json_object_set_new(j, "network", json_string(r->move->network));
         if (r->move->definition_saved >= 0)

@@ -27,7 +27,7 @@ struct audit_move {
     const char *role;                /* "source" or "destination" */
     int definition_saved;            /* the share's copy updated: 1, not: 0, not the source's job: -1 */
     long long queued_ms;             /* waited for a migration slot on this host */
-    long long running_ms;            /* held a slot here: from its turn to its end */
+    long long slot_from, slot_until; /* unix ms: held a migration slot here (0: unknown) */
     const char *network;             /* the migration network the tunnels used, or NULL */
 };
 

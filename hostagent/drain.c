@@ -273,7 +273,7 @@ drain_check(struct drain *d, struct drain_vm *v, bool passes[])
         }
         json_decref(j);
     }
-    snprintf(v->why, sizeof v->why, "no peer passed the pre-flight (%s)", reasons);
+    snprintf(v->why, sizeof v->why, "no peer passed the pre-flight (%.900s)", reasons);
 }
 
 /* Largest VM first, to the passing peer with the most memory left. */

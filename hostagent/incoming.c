@@ -161,6 +161,7 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
         vsm_message_add_text(&w, VSM_TAG_MESSAGE, j->error);
     /* the job ends before the source hears it has: a caller who looks next
      * finds nothing of it here */
+    long long slot_until = move_unix_ms();
     end_job(r, j->id, dir);
     if (!wire_send_message(r->w, &w, 10000, &err))
         vs_info("job %s: move-end's answer was not sent: %s", j->id, err.message);
@@ -173,7 +174,7 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
                                    .handoff_ms = j->handed_off ? j->handoff_ms : -1,
                                    .total_ms = wire_now_ms() - t0, .bytes = -1, .iterations = -1,
                                    .role = "destination", .definition_saved = -1,
-                                   .queued_ms = -1, .running_ms = -1 };
+                                   .queued_ms = -1, .slot_until = slot_until };
 }
 
 /* The job lives while the source's connection does: wait for move-end,
@@ -260,8 +261,8 @@ incoming_queue_wait(struct request_ctx *r, const struct job *j, long long *queue
     for (;;) {
         enum jobs_turn turn = jobs_wait_turn(&r->agent->jobs, j->id, 500, &place);
         if (turn == JOBS_TURN_GO) {
-            *turn_at = wire_now_ms();
-            *queued_ms = *turn_at - t0;
+            *turn_at = move_unix_ms();
+            *queued_ms = wire_now_ms() - t0;
             return true;
         }
         if (turn != JOBS_TURN_WAIT) {
@@ -313,7 +314,7 @@ do_move_prepare(struct request_ctx *r)
         else
             hold_job(r, j->id, dir, t0);
         r->move.queued_ms = queued_ms;   /* for the audit record, when the move got that far */
-        r->move.running_ms = wire_now_ms() - turn_at;
+        r->move.slot_from = turn_at;
     }
     free(xml);
     free(j);

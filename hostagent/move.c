@@ -86,7 +86,7 @@ struct move {
     bool downtime_set;                 /* max_downtime handed to libvirt */
     bool not_converged;                /* cancelled by the blackout policy */
     long long queued_ms;               /* waited for a slot here */
-    long long turn_at;                 /* wire_now_ms when it got its slot */
+    int64_t turn_at;                   /* unix ms: it got its slot */
     /* the destination's migration networks, in its order, and the one the
      * tunnels use (-1: none chosen yet; none listed: its host name) */
     struct netpick_address addrs[NETPICK_MAX];
@@ -694,7 +694,6 @@ reply_moved(struct request_ctx *r, struct move *m, const struct progress *pr, lo
                                    .iterations = (long long)pr->iterations, .role = "source",
                                    .definition_saved = m->definition_saved,
                                    .queued_ms = m->queued_ms,
-                                   .running_ms = wire_now_ms() - m->turn_at,
                                    .network = m->network[0] ? m->network : NULL };
     snprintf(msg, sizeof msg, "%s runs on %s: downtime %lld ms (hand-off %lld ms; libvirt says "
              "%lld ms), %lld ms in all, %.1f MiB in %llu pass%s%s%s", m->job.vm, m->job.to, down,
@@ -894,8 +893,8 @@ queue_wait(struct request_ctx *r, struct move *m)
     for (;;) {
         enum jobs_turn turn = jobs_wait_turn(&r->agent->jobs, m->job.id, TICK_MS, &pr.place);
         if (turn == JOBS_TURN_GO) {
-            m->turn_at = wire_now_ms();
-            m->queued_ms = m->turn_at - t0;
+            m->turn_at = move_unix_ms();
+            m->queued_ms = wire_now_ms() - t0;
             return true;
         }
         if (turn != JOBS_TURN_WAIT) {
@@ -1064,6 +1063,9 @@ do_move(struct request_ctx *r)
         if (!m->definition_saved)
             vs_warn("job %s: %s", m->job.id, m->definition_error.message);
         reply_moved(r, m, &pr, total, &d);
+        /* the slot is let go just below: its end, for the audit */
+        r->move.slot_from = m->turn_at;
+        r->move.slot_until = move_unix_ms();
     } else
         reply_not_moved(r, m, cancelled, timed_out, &d);
     jobs_remove(&r->agent->jobs, m->job.id);

@@ -44,14 +44,12 @@ final_of() { tail -n 1 "$work/$1.out"; }
 # job_of NAME: the job id from the move's first event
 job_of() { for _ in $(seq 1 60); do j=$(jq -r 'select(.event) | .job' "$work/$1.out" 2>/dev/null | head -1); [ -n "$j" ] && { echo "$j"; return 0; }; sleep 0.5; done; return 1; }
 # most_running HOST ACTION: the most moves of HOST's audit (ACTION records,
-# by these tests' VMs) that held a slot at once: each from its end less its
-# running_ms (from its turn in the queue to its end), to its end
+# by these tests' VMs) that held a migration slot at once (each record says
+# when it held one: slot_from_ms to slot_until_ms, unix ms)
 most_running() {
     jq -s --arg a "$2" --arg p "-$$" '
         [ .[] | select(.action == $a and (.vm // "" | endswith($p)) and .result == "ok")
-          | ((.time | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) * 1000
-             + (.time | capture("\\.(?<ms>[0-9]+)Z$").ms | tonumber)) as $stop
-          | [ $stop - .running_ms, $stop ] ]
+          | [ .slot_from_ms, .slot_until_ms ] ]
         | [ .[] as $i | [ .[] | select(.[0] < $i[1] and .[1] > $i[0]) ] | length ] | max // 0' "$(audit_log "$1")"
 }
 
@@ -146,18 +144,25 @@ tap_check "--compress (XBZRLE): $c moves hostb -> hosta, exit 0" \
     bash -c '[ "$1" = 0 ] && [ "$(where "$2")" = hosta ]' _ "$(rc_of "$c")" "$c"
 
 # ---- drain -----------------------------------------------------------------------------------------
+# all three on hosta first
+move_bg "$b" hostb hosta
+move_wait "$b"
+tap_check "$b moves hostb -> hosta (exit 0): all three run on hosta" \
+    bash -c '[ "$1" = 0 ] && for v in "${@:2}"; do [ "$(where "$v")" = hosta ] || exit 1; done' _ "$(rc_of "$b")" "${vms[@]}"
 tap_diag "$(date +%T): drain"
 # now: sa and sc on hosta, sb on hostb
 out=$(timeout 600 "$lab" exec ws -- "$cli" drain hosta --to hostc 2>&1); rc=$?
 tap_diag "$out"
-tap_check "drain hosta --to hostc: no VM moves (hostc fails every pre-flight), exit 1, each VM reported with why" \
-    bash -c '[ "$1" -eq 1 ] && grep -q "^$2 *stays: no peer passed the pre-flight (hostc: .*delegation" <<<"$4" &&
-             grep -q "^$3 *stays:" <<<"$4" && [ "$(where "$2")" = hosta ] && [ "$(where "$3")" = hosta ]' _ "$rc" "$a" "$c" "$out"
+tap_check "drain hosta --to hostc: no VM moves (hostc fails every pre-flight), exit 1, each of the three reported with why" \
+    bash -c '[ "$1" -eq 1 ] && grep -q "0 of 3 VMs moved" <<<"$2" && for v in "${@:3}"; do
+                 grep -q "^$v *stays: no peer passed the pre-flight (hostc: .*delegation" <<<"$2" && [ "$(where "$v")" = hosta ] || exit 1; done' _ "$rc" "$out" "${vms[@]}"
 out=$(timeout 600 "$lab" exec ws -- "$cli" drain hosta --json 2>&1); rc=$?
 tap_diag "$out"
-tap_check "drain hosta (toward its peers hostb and hostc): both VMs move to hostb, exit 0" \
-    bash -c '[ "$1" -eq 0 ] && jq -s -e "[.[] | select(.vm)] | length == 2 and all(.moved and .to == \"hostb.lab.test\")" <<<"$4" >/dev/null &&
-             [ "$(where "$2")" = hostb ] && [ "$(where "$3")" = hostb ]' _ "$rc" "$a" "$c" "$out"
+tap_check "drain hosta (toward its peers hostb and hostc): all three move to hostb (hostc refuses), exit 0" \
+    bash -c '[ "$1" -eq 0 ] && jq -s -e "[.[] | select(.vm)] | length == 3 and all(.moved and .to == \"hostb.lab.test\")" <<<"$2" >/dev/null &&
+             for v in "${@:3}"; do [ "$(where "$v")" = hostb ] || exit 1; done' _ "$rc" "$out" "${vms[@]}"
+n=$(most_running hostb move-prepare)
+tap_check "... hostb's audit: never more than its limit (2) incoming at once through the drain ($n)" test "$n" -le 2 -a "$n" -ge 1
 out=$(timeout 600 "$lab" exec hostb -- "$cli" drain --on-shutdown --within 300 2>&1); rc=$?
 tap_diag "$out"
 tap_check "drain --on-shutdown on hostb (as root, bounded): all three VMs move to hosta, exit 0" \
