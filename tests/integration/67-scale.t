@@ -45,12 +45,13 @@ final_of() { tail -n 1 "$work/$1.out"; }
 job_of() { for _ in $(seq 1 60); do j=$(jq -r 'select(.event) | .job' "$work/$1.out" 2>/dev/null | head -1); [ -n "$j" ] && { echo "$j"; return 0; }; sleep 0.5; done; return 1; }
 # most_running HOST ACTION: the most moves of HOST's audit (ACTION records,
 # by these tests' VMs) that held a migration slot at once (each record says
-# when it held one: slot_from_ms to slot_until_ms, unix ms)
+# when it held one: slot_from_ms to slot_until_ms, unix ms): the most that
+# held one at the moment any of them took its own
 most_running() {
     jq -s --arg a "$2" --arg p "-$$" '
         [ .[] | select(.action == $a and (.vm // "" | endswith($p)) and .result == "ok")
           | [ .slot_from_ms, .slot_until_ms ] ]
-        | [ .[] as $i | [ .[] | select(.[0] < $i[1] and .[1] > $i[0]) ] | length ] | max // 0' "$(audit_log "$1")"
+        | [ .[] as $i | [ .[] | select(.[0] <= $i[0] and .[1] > $i[0]) ] | length ] | max // 0' "$(audit_log "$1")"
 }
 
 tap_diag "$(date +%T): putting and starting the three guests"
