@@ -330,17 +330,19 @@ drain_start_moves(struct drain *d)
     }
 }
 
-/* The job id from the move's first event, once it came. */
+/* The job id from the move's first event, once it came: the "job" field of
+ * the first complete JSON line that has one. */
 static void
 note_job(struct drain_vm *v)
 {
-    const char *p = v->job[0] || v->out == NULL ? NULL : strstr(v->out, "\"job\":\"");
+    const char *line = v->job[0] ? NULL : v->out, *end;
 
-    if (p) {
-        p += 7;
-        size_t n = strcspn(p, "\"");
-        if (p[n] == '"' && n < sizeof v->job)
-            snprintf(v->job, sizeof v->job, "%.*s", (int)n, p);
+    for (; line && (end = strchr(line, '\n')) != NULL && !v->job[0]; line = end + 1) {
+        json_t *ev = json_loadb(line, (size_t)(end - line), 0, NULL);
+        const char *job = json_string_value(json_object_get(ev, "job"));
+        if (job && strlen(job) < sizeof v->job)
+            snprintf(v->job, sizeof v->job, "%s", job);
+        json_decref(ev);
     }
 }
 

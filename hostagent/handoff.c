@@ -17,6 +17,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/testhook.h"
 #include "hostagent/client.h"
 #include "hostagent/daemon.h"
 #include "hostagent/handoff.h"
@@ -93,17 +94,6 @@ ask_source_release(struct agent *a, struct settings *s, const struct job *j, str
     return ok;
 }
 
-#ifdef VSM_TEST_HOOKS
-/* A test build only: the lab arms a failure by creating RUNTIME/test-hooks/NAME. */
-static bool
-test_hook_armed(const char *runtime_dir, const char *name)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/test-hooks/%s", runtime_dir, name);
-    return access(path, F_OK) == 0;
-}
-#endif
-
 /* Promote each export here; on a failure, release those promoted (no
  * writer may stay behind a refused hand-off). */
 static bool
@@ -144,13 +134,14 @@ handoff_take_writer(struct agent *a, const char *vm, bool *no_job, struct vs_err
     jobs_set_phase(&a->jobs, j.id, "hand-off", 1000);
     h = j;
     ok = ask_source_release(a, s, &j, err);
-#ifdef VSM_TEST_HOOKS
-    if (ok && test_hook_armed(s->cfg->runtime_dir, "fail-takeover")) {
-        vs_error_set(err, VS_ERR_DENIED, "%s refused the take-over of %s's disks (test hook "
-                     "%s/test-hooks/fail-takeover)", a->host, vm, s->cfg->runtime_dir);
+    if (ok && test_hook_armed(s->cfg->runtime_dir, "takeover")) {
+        vs_error_set(err, VS_ERR_DENIED, "%s refused the take-over of %s's disks (a test hook: "
+                     "test-hooks/fail-takeover in %s)", a->host, vm, s->cfg->runtime_dir);
         ok = false;
     }
-#endif
+    /* the fault tests strike here: the source let go, nobody holds the writer */
+    if (ok)
+        test_hook_pause(s->cfg->runtime_dir, "hand-off");
     ok = ok && promote_all(s, &j, err);
     h.resumed_at = move_unix_ms();
     h.handoff_ms = wire_now_ms() - t0;

@@ -14,6 +14,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,18 +120,58 @@ end_job(struct request_ctx *r, const char *id, const char *dir)
     move_job_dir_remove(dir);
 }
 
+#define FORGET_RETRY_S 60
+
+struct forget {
+    char uri[512], vm[256], job[64];
+};
+
+/* libvirtd did not answer (it died in the move, and restarts): ask again
+ * each second, for a minute, until it does */
+static void *
+forget_later(void *arg)
+{
+    struct forget *f = arg;
+    struct vs_error err;
+    struct timespec second = { 1, 0 };
+    bool ok = false;
+
+    for (int i = 0; i < FORGET_RETRY_S && !ok; i++) {
+        nanosleep(&second, NULL);
+        ok = virt_undefine_if_off(f->uri, f->vm, &err);
+    }
+    if (ok)
+        vs_info("job %s: %s's definition from the failed move is gone (libvirt answered again)",
+                f->job, f->vm);
+    else
+        vs_warn("job %s: %s (libvirt did not answer for %d s)", f->job, err.message,
+                FORGET_RETRY_S);
+    free(f);
+    return NULL;
+}
+
 /* A move that failed leaves nothing here: libvirt keeps the persistent
  * definition it made at Finish; unless the VM was defined here before the
- * move (and does not run), it goes. */
+ * move (and does not run), it goes, later if libvirtd is down now. */
 static void
 forget_failed_incoming(struct request_ctx *r, const struct job *j)
 {
     struct vs_error err;
+    struct forget *f;
+    pthread_t th;
 
-    if (j->defined_before)
+    if (j->defined_before || virt_undefine_if_off(r->s->cfg->libvirt_uri, j->vm, &err))
         return;
-    if (!virt_undefine_if_off(r->s->cfg->libvirt_uri, j->vm, &err))
-        vs_warn("job %s: %s", j->id, err.message);
+    vs_warn("job %s: %s; trying again for %d s", j->id, err.message, FORGET_RETRY_S);
+    if ((f = calloc(1, sizeof *f)) == NULL)
+        return;
+    snprintf(f->uri, sizeof f->uri, "%s", r->s->cfg->libvirt_uri);
+    snprintf(f->vm, sizeof f->vm, "%s", j->vm);
+    snprintf(f->job, sizeof f->job, "%s", j->id);
+    if (pthread_create(&th, NULL, forget_later, f) != 0)
+        free(f);
+    else
+        pthread_detach(th);
 }
 
 /* Answer move-end with this side's figures. */
@@ -303,6 +344,9 @@ do_move_prepare(struct request_ctx *r)
         reply_error(r, err.code, err.message);
     } else if (!move_job_dir(r->s->cfg, j->id, dir, sizeof dir, &err)) {
         jobs_remove(&r->agent->jobs, j->id);
+        reply_error(r, err.code, err.message);
+    } else if (!j->defined_before && !move_job_note_incoming(dir, j->vm, &err)) {
+        end_job(r, j->id, dir);
         reply_error(r, err.code, err.message);
     } else if (!incoming_queue_wait(r, j, &queued_ms, &turn_at, &err)) {
         end_job(r, j->id, dir);

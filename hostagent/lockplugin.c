@@ -49,6 +49,7 @@
 #include <syslog.h>
 
 #include "common/json.h"
+#include "common/testhook.h"
 #include "smbio/control_client.h"
 
 /* ---- libvirt's lock driver ABI, version 1 ------------------------------------------ */
@@ -102,7 +103,8 @@ struct lock_driver {
 #define LEASES_MAX 64
 #define LOCKSPACE "vsmigrate"
 #define EXCHANGE_TIMEOUT_MS 30000   /* a promote opens the disk on the file server */
-#define HANDOFF_SOCKET "/run/vsmigrate/handoff.sock"
+#define RUNTIME_DIR "/run/vsmigrate"
+#define HANDOFF_SOCKET RUNTIME_DIR "/handoff.sock"
 /* the agent bounds each step (handoff_timeout); this only stops a hung agent */
 #define HANDOFF_TIMEOUT_MS 120000
 #define MIGRATION_STATE "vsmigrate:1"
@@ -293,7 +295,11 @@ plugin_acquire(struct lock_manager *man, const char *state, unsigned int flags, 
         return 0;
     /* an incoming migration carries the source's Inquire state: the agents
      * hand the writer over (the source releases, this host promotes) */
-    if (vm->nleases > 0 && state && strncmp(state, MIGRATION_STATE, strlen(MIGRATION_STATE)) == 0) {
+    bool incoming = vm->nleases > 0 && state &&
+                    strncmp(state, MIGRATION_STATE, strlen(MIGRATION_STATE)) == 0;
+    if (incoming) {
+        /* the fault tests strike here: the source stopped, this one not running */
+        test_hook_pause(RUNTIME_DIR, "switch-over");
         if (agent_handoff(vm, why, sizeof why) < 0) {
             say("%s may not run here: the writer hand-off failed: %s", vm->name, why);
             return -1;
@@ -309,6 +315,11 @@ plugin_acquire(struct lock_manager *man, const char *state, unsigned int flags, 
             return -1;
         }
     }
+    /* and here: this host holds the writer and resumes next, before libvirt's
+     * Finish has answered the source (libvirt's own hole: a Finish that fails
+     * "could in fact be running on the dest") */
+    if (incoming)
+        test_hook_pause(RUNTIME_DIR, "finish");
     return 0;
 }
 

@@ -40,6 +40,7 @@
 
 #include "common/hostname.h"
 #include "common/log.h"
+#include "common/testhook.h"
 #include "hostagent/client.h"
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
@@ -85,6 +86,7 @@ struct move {
     bool compress;
     bool downtime_set;                 /* max_downtime handed to libvirt */
     bool not_converged;                /* cancelled by the blackout policy */
+    bool held;                         /* a test hook slowed the copy down */
     long long queued_ms;               /* waited for a slot here */
     int64_t turn_at;                   /* unix ms: it got its slot */
     /* the destination's migration networks, in its order, and the one the
@@ -372,11 +374,43 @@ move_job_dir(const struct agent_config *c, const char *job, char *dir, size_t le
     return true;
 }
 
+bool
+move_job_note_incoming(const char *dir, const char *vm, struct vs_error *err)
+{
+    char path[400];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/" MOVE_INCOMING_NOTE, dir);
+    if ((f = fopen(path, "wx")) == NULL || fprintf(f, "%s\n", vm) < 0 || fclose(f) != 0) {
+        vs_error_set(err, VS_ERR_IO, "cannot write %s: %s (vsmigrated needs runtime_dir in "
+                     "[agent] writable)", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool
+move_job_incoming_vm(const char *dir, char *vm, size_t len)
+{
+    char path[400];
+    FILE *f;
+    bool ok;
+
+    snprintf(path, sizeof path, "%s/" MOVE_INCOMING_NOTE, dir);
+    if ((f = fopen(path, "r")) == NULL)
+        return false;
+    ok = fgets(vm, (int)len, f) != NULL;
+    fclose(f);
+    vm[ok ? strcspn(vm, "\n") : 0] = '\0';
+    return ok && vm[0];
+}
+
 void
 move_job_dir_remove(const char *dir)
 {
     char path[400];
-    static const char *const names[] = { "libvirt.sock", "migration.sock", "definition.xml" };
+    static const char *const names[] = { "libvirt.sock", "migration.sock", "definition.xml",
+                                         MOVE_INCOMING_NOTE };
 
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -726,7 +760,7 @@ static void
 reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool timed_out,
                 const struct destination_result *d)
 {
-    char msg[4096], where[1600];
+    char msg[6144], where[3200];
     int state = 0, reason = 0;
     /* the destination's reason first (libvirt says only "resume operation
      * failed" for a refused take-over), then a broken stream, then libvirt's */
@@ -742,9 +776,17 @@ reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool time
     else if (state == VIR_DOMAIN_RUNNING)
         snprintf(where, sizeof where, "%s runs on %s, as before", m->job.vm, r->agent->host);
     else if (state == VIR_DOMAIN_PAUSED)
-        snprintf(where, sizeof where, "%s is PAUSED on %s: no host could take its disks' "
-                 "writer; 'virsh resume %s' there once the cause is fixed", m->job.vm,
-                 r->agent->host, m->job.vm);
+        /* libvirt resumed it after a failed Finish, and the lock plugin could
+         * not take the writer back: either nobody can (a refusing file
+         * server), or the destination holds it because it runs the VM and
+         * its Finish never reached us (libvirt's own hole) */
+        snprintf(where, sizeof where, "%s is PAUSED on %s: it could not take its disks' writer "
+                 "back. If 'vsmigrate list --host %s' shows it running there, the destination "
+                 "took it over but libvirt's Finish never answered: this paused copy is stale "
+                 "and can never run ('virsh destroy %s; virsh undefine %s' on %s). Otherwise "
+                 "'virsh resume %s' on %s once the file server lets it write", m->job.vm,
+                 r->agent->host, m->job.to, m->job.vm, m->job.vm, r->agent->host, m->job.vm,
+                 r->agent->host);
     else
         snprintf(where, sizeof where, "%s is not running on %s (libvirt state %d): 'vsmigrate "
                  "list' on both hosts says where it is", m->job.vm, r->agent->host, state);
@@ -766,6 +808,25 @@ reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool time
     reply_begin(r, &w);
     vsm_message_add_text(&w, VSM_TAG_JOB, m->job.id);
     reply_send(r, &w, code, msg);
+}
+
+/* The fault tests strike during the memory copy: a stream cannot stop
+ * mid-way, so a test build slows the copy to 1 MiB/s (a dirtying guest then
+ * never converges) while RUNTIME/test-hooks/pause-memory-copy exists, once
+ * some memory has gone. */
+static void
+hold_memory_copy(struct request_ctx *r, struct move *m, const struct progress *pr)
+{
+    const char *dir = r->s->cfg->runtime_dir;
+
+    if (!m->held && pr->processed >= 4u << 20 && test_hook_holding(dir, "memory-copy")) {
+        if (virDomainMigrateSetMaxSpeed(m->dom, 1, 0) == 0)
+            m->held = true;
+    } else if (m->held && !test_hook_holding(dir, "memory-copy")) {
+        /* libvirt's "no cap" for QEMU is the largest MiB/s it takes */
+        virDomainMigrateSetMaxSpeed(m->dom, m->bandwidth_mib ? m->bandwidth_mib : INT64_MAX >> 20, 0);
+        m->held = false;
+    }
 }
 
 /* Run the migration, reporting progress, until it ends. */
@@ -807,6 +868,7 @@ watch_migration(struct request_ctx *r, struct move *m, struct progress *pr, bool
                 vs_warn("job %s: libvirt did not abort: %s", m->job.id, virt_error());
         }
         progress_read(m, pr);
+        hold_memory_copy(r, m, pr);
         send_progress(r, m, aborted ? "cancelling" : "memory copy", pr, elapsed, &caller_gone);
         pthread_mutex_lock(&m->lock);
     }
@@ -936,6 +998,7 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
         return false;
     }
     free(rep);
+    test_hook_pause(r->s->cfg->runtime_dir, "pre-flight");
     if (!job_make(r, xml, &m->job, m->folder, sizeof m->folder, &err) ||
         !jobs_add(&r->agent->jobs, &m->job, &err)) {
         free(xml);
@@ -1054,6 +1117,8 @@ do_move(struct request_ctx *r)
     }
     watch_migration(r, m, &pr, &cancelled, &timed_out);
     pthread_join(th, NULL);
+    if (m->migrate_rc == 0)   /* the VM runs on the destination; nothing said yet */
+        test_hook_pause(r->s->cfg->runtime_dir, "after-resume");
     destination_end(m, &dest, m->migrate_rc == 0, &d);
     if (m->migrate_rc == 0) {
         long long total = wire_now_ms() - t0;

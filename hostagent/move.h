@@ -24,5 +24,13 @@ bool move_controls_from_xml(const struct domxml_info *vm, struct job *j, struct 
 bool move_job_dir(const struct agent_config *c, const char *job, char *dir, size_t len,
                   struct vs_error *err);
 void move_job_dir_remove(const char *dir);
+/* An incoming move of a VM not defined here notes its name in its job
+ * directory (MOVE_INCOMING_NOTE): an agent killed before the move ended
+ * finds it at its next start and has libvirt forget the definition the
+ * failed move left (unless the VM runs). */
+#define MOVE_INCOMING_NOTE "incoming-vm"
+bool move_job_note_incoming(const char *dir, const char *vm, struct vs_error *err);
+/* The VM noted in dir, if any. */
+bool move_job_incoming_vm(const char *dir, char *vm, size_t len);
 
 #endif

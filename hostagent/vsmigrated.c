@@ -31,6 +31,7 @@
 #include "hostagent/audit.h"
 #include "hostagent/daemon.h"
 #include "hostagent/handoff.h"
+#include "hostagent/supervise.h"
 #include "hostagent/move.h"
 #include "hostagent/virt.h"
 
@@ -79,9 +80,10 @@ listen_tcp(const struct agent_listen *l)
     return fd;
 }
 
-/* RUNTIME/jobs/JOB directories of an earlier run (move.h). */
+/* RUNTIME/jobs/JOB directories of an earlier run (move.h); an incoming
+ * move that run did not finish leaves no definition behind. */
 static unsigned
-sweep_job_dirs(const char *runtime_dir)
+sweep_job_dirs(const char *runtime_dir, const char *libvirt_uri)
 {
     char parent[300];
     unsigned n = 0;
@@ -97,6 +99,15 @@ sweep_job_dirs(const char *runtime_dir)
         if (e->d_name[0] == '.')
             continue;
         snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
+        char vm[256];
+        struct vs_error err;
+        if (move_job_incoming_vm(dir, vm, sizeof vm)) {
+            if (virt_undefine_if_off(libvirt_uri, vm, &err))
+                vs_info("job %s: the incoming move of %s ended with the earlier run: no "
+                        "definition of it stays here unless it runs", e->d_name, vm);
+            else
+                vs_warn("job %s: %s", e->d_name, err.message);
+        }
         move_job_dir_remove(dir);
         n++;
     }
@@ -165,6 +176,8 @@ accept_one(int lfd, bool local)
     c->fd = fd;
     c->local = local;
     c->started_ms = wire_now_ms();
+    if (!local)
+        wire_tcp_liveness(fd);
     if (local) {
         snprintf(c->address, sizeof c->address, "local");
         snprintf(c->ip, sizeof c->ip, "local");
@@ -437,10 +450,10 @@ main(int argc, char **argv)
         return 1;
     }
     /* the moves of an agent that died ended with it: their sockets go */
-    unsigned stale = sweep_job_dirs(cfg->runtime_dir);
+    unsigned stale = sweep_job_dirs(cfg->runtime_dir, cfg->libvirt_uri);
     if (stale)
         vs_info("removed %u move director%s left by an earlier run", stale, stale == 1 ? "y" : "ies");
-    if (!handoff_serve_start(&agent, &err)) {
+    if (!handoff_serve_start(&agent, &err) || !supervise_start(&agent, &err)) {
         vs_error("%s", err.message);
         return 1;
     }

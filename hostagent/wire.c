@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "hostagent/wire.h"
 
 #define DEFAULT_FRAME_TIMEOUT_MS 30000
@@ -362,6 +365,23 @@ wire_recv_message(struct wire *w, struct vsm_message *m, void **buf, long long d
     return 1;
 }
 
+void
+wire_tcp_liveness(int fd)
+{
+    /* probes after 10 s idle, 5 s apart, 3 unanswered: dead; and data left
+     * unacknowledged for 30 s: dead (keepalives wait while data is in
+     * flight, and Linux retransmits for ~15 minutes) */
+    static const struct { int level, name, value; } opts[] = {
+        { SOL_SOCKET, SO_KEEPALIVE, 1 }, { IPPROTO_TCP, TCP_KEEPIDLE, 10 },
+        { IPPROTO_TCP, TCP_KEEPINTVL, 5 }, { IPPROTO_TCP, TCP_KEEPCNT, 3 },
+        { IPPROTO_TCP, TCP_USER_TIMEOUT, WIRE_PEER_SILENCE_MS },
+    };
+
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (setsockopt(fd, opts[i].level, opts[i].name, &opts[i].value, sizeof opts[i].value) != 0)
+            vs_debug("setsockopt %d/%d: %s", opts[i].level, opts[i].name, strerror(errno));
+}
+
 int
 wire_connect_tcp(const char *host, int port, long long timeout_ms, struct vs_error *err)
 {
@@ -401,6 +421,8 @@ wire_connect_tcp(const char *host, int port, long long timeout_ms, struct vs_err
         fd = -1;
     }
     freeaddrinfo(res);
+    if (fd >= 0)
+        wire_tcp_liveness(fd);
     if (fd < 0)
         vs_error_set(err, VS_ERR_UNAVAILABLE, "cannot connect to %s port %d: %s (is vsmigrated "
                      "running there, and does the firewall allow the port?)", host, port,

@@ -78,6 +78,14 @@ int wire_recv_message(struct wire *w, struct vsm_message *m, void **buf, long lo
 
 /* Connect to host:port over TCP within timeout_ms; -1 with err. */
 int wire_connect_tcp(const char *host, int port, long long timeout_ms, struct vs_error *err);
+
+/* A peer that dies without a word (a power loss: no FIN, no RST) must not
+ * hold a connection, a job or a tunnel for the ~15 minutes of Linux's
+ * retransmissions: TCP keepalives (10 s idle, 3 probes 5 s apart) and
+ * TCP_USER_TIMEOUT end fd's connection after about WIRE_PEER_SILENCE_MS of
+ * silence. Every agent connection, both ends, gets it. */
+#define WIRE_PEER_SILENCE_MS 30000
+void wire_tcp_liveness(int fd);
 /* Connect to a unix socket; -1 with err. */
 int wire_connect_unix(const char *path, struct vs_error *err);
 

@@ -26,22 +26,35 @@ tap_diag "vsmigrate needs: $needed"
 for lib in libvirt libxml2 libldap libndr libsmbclient libsamba libtalloc; do
     tap_check "the workstation CLI does not link $lib" bash -c '! printf "%s" "$1" | grep -q "$2"' _ "$needed" "$lib"
 done
-# the fault hooks (a refused take-over, ...) exist only in a build that asked for them
-daemon=$build/hostagent/vsmigrated
+# the fault hooks (a refused take-over, a pause at each phase of a move) exist
+# only in a build that asked for them: the daemon, the qemu hook and the lock
+# plugin
+hooked="$build/hostagent/vsmigrated $build/hostagent/vsmigrate-hook $lock"
 if grep -q '^#define VSM_TEST_HOOKS 1' "$build/config.h"; then
-    tap_check "this build has test hooks (--enable-test-hooks): vsmigrated knows test-hooks/fail-takeover" \
-        grep -q 'test-hooks/fail-takeover' "$daemon"
+    for f in $hooked; do
+        tap_check "this build has test hooks (--enable-test-hooks): $(basename "$f") knows test-hooks/pause-" \
+            grep -q 'test-hooks/pause-' "$f"
+    done
 else
-    tap_check "this build has no test hooks: vsmigrated knows nothing of test-hooks/" \
-        bash -c '! grep -q "test-hooks/" "$1"' _ "$daemon"
+    for f in $hooked; do
+        tap_check "this build has no test hooks: $(basename "$f") knows nothing of test-hooks/" \
+            bash -c '! grep -q "test-hooks/" "$1"' _ "$f"
+    done
 fi
-# and a normal build, configured here, compiles the hand-off without them
+# and a normal build, configured here, compiles every place that has a hook
+# without it
 normal=$(mktemp -d /tmp/vsm-normal.XXXXXX)
-if (cd "$normal" && "$top/configure" >configure.out 2>&1 && make -C hostagent libvsmagentd_la-handoff.lo >make.out 2>&1); then
-    tap_check "a build configured without --enable-test-hooks: no VSM_TEST_HOOKS, and the hand-off has no hook" \
-        bash -c '[ -f "$1"/hostagent/.libs/libvsmagentd_la-handoff.o ] && ! grep -q "^#define VSM_TEST_HOOKS" "$1/config.h" && ! grep -q "test-hooks/" "$1"/hostagent/.libs/libvsmagentd_la-handoff.o' _ "$normal"
+objs="common/libvsmcommon_la-testhook.lo hostagent/libvsmagentd_la-handoff.lo hostagent/libvsmagentd_la-move.lo hostagent/vsmigrate_hook-hook.o hostagent/lockdriver_vsmigrate_la-lockplugin.lo"
+if (cd "$normal" && "$top/configure" >configure.out 2>&1 &&
+    for o in $objs; do make -C "$(dirname "$o")" "$(basename "$o")" || exit 1; done >make.out 2>&1); then
+    hooks=$(cd "$normal" && grep -l "test-hooks/" common/.libs/*.o hostagent/.libs/*.o hostagent/*.o 2>/dev/null | tr '\n' ' ')
+    built=$(cd "$normal" && ls common/.libs/*testhook.o hostagent/.libs/*handoff.o hostagent/.libs/*move.o hostagent/*hook-hook.o hostagent/.libs/*lockplugin.o 2>/dev/null | wc -l)
+    tap_check "a build configured without --enable-test-hooks: no VSM_TEST_HOOKS" \
+        bash -c '! grep -q "^#define VSM_TEST_HOOKS" "$1/config.h"' _ "$normal"
+    tap_check "... its 5 objects with hook calls are built ($built) and none holds a hook (${hooks:-none})" \
+        test "$built" = 5 -a -z "$hooks"
 else
-    tap_not_ok "a normal build of hostagent/handoff.c"; tail -20 "$normal"/*.out | sed 's/^/# /'
+    tap_not_ok "a normal build of the objects with hooks"; tail -20 "$normal"/*.out | sed 's/^/# /'
 fi
 rm -rf "$normal"
 tap_done

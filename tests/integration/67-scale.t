@@ -55,15 +55,7 @@ most_running() {
 }
 
 tap_diag "$(date +%T): putting and starting the three guests"
-for v in "${vms[@]}"; do
-    "$lab" vm put "$v" --memory 96 --fresh >/dev/null 2>&1 || tap_bail "putting $v on the share failed"
-    out=$(vsm ws start "$v" --on hosta 2>&1) || tap_bail "vsmigrate start $v failed: $out"
-done
-for v in "${vms[@]}"; do
-    console=$("$lab" path hosta dir)/var/log/libvirt/qemu/$v-console.log
-    for _ in $(seq 1 240); do grep -q 'vsm-workload: running' "$console" 2>/dev/null && break; sleep 0.5; done
-    grep -q 'vsm-workload: running' "$console" || tap_bail "$v's workload did not start on hosta"
-done
+guests_up hosta 96 "${vms[@]}"
 
 # ---- three at once, limit 2 ---------------------------------------------------------------------------
 tap_diag "$(date +%T): three at once"

@@ -12,9 +12,11 @@
 #                        admin from ws), for a `vsmigrate start` of one's own
 #   lab vm export NAME --on NODE   start (only) a --plain VM's disk export on NODE
 #   lab vm verify NAME [--json]    read NAME's disk from the share and check its records
-#   lab vm writers NAME            who held NAME's disk vda writer handle, when: the
+#   lab vm writers [--died HOST[:PID]@T_MS]... NAME
+#                                  who held NAME's disk vda writer handle, when: the
 #                                  hosts' export journals lined up (one JSON line:
-#                                  takes, switches, overlaps; exit 1 on an overlap)
+#                                  takes, switches, overlaps; exit 1 on an overlap);
+#                                  --died: an export killed -9 (or its host's power)
 #   lab vm where NAME              the hosts NAME runs on, one per line
 #   lab vm ip NAME                 the guest's address on the lan (its TCP echo: port 7)
 #   lab vm destroy NAME            stop NAME and its exports everywhere (the disk stays)
@@ -90,7 +92,7 @@ vm_xml() {   # vm_xml NAME MEM GUESTDIR (and vm_hook, vm_lockspace, vm_url from 
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <disk type='network' device='disk'>
-      <driver name='qemu' type='raw' cache='none'/>
+      <driver name='qemu' type='raw' cache='none' error_policy='stop' rerror_policy='stop'/>
       <source protocol='nbd'><host transport='unix' socket='$sock'/></source>
       <target dev='vda' bus='virtio'/>
     </disk>
@@ -218,8 +220,10 @@ cmd_vm() {
         verify) vm_verify "$@" ;;
         where) vm_where "$@" ;;
         ip) vm_parse "$@"; vm_ip "$vm_name" ;;
-        writers) vm_parse "$@"
-                 "$top/tests/tools/writer-journal.py" $(for h in $LAB_HOSTS; do
+        writers) local died=()
+                 while [ "${1:-}" = --died ]; do died+=(--died "$2"); shift 2; done
+                 vm_parse "$@"
+                 "$top/tests/tools/writer-journal.py" "${died[@]}" $(for h in $LAB_HOSTS; do
                      echo "$L/$h/run/vsmigrate/disks/$vm_name-vda.writer.log"; done) ;;
         destroy) vm_destroy "$@" ;;
         xml) vm_parse "$@"; vm_xml "$vm_name" "$vm_mem" "$("$top/tests/guest/build")" ;;

@@ -12,7 +12,12 @@ hand-off's take on the destination follows the source's release reply.
 Prints one JSON line: events, takes, switches (a take by another host than the
 last taker's), overlaps (a take while another host held the writer), the
 sequence of hosts that took it, and the first overlap. Exit 0 when there is
-no overlap, 1 when there is, 2 on bad input."""
+no overlap, 1 when there is, 2 on bad input.
+
+--died HOST[:PID]@T_MS (repeatable): that export (every export of HOST without
+PID) was killed -9 at T_MS, or its host lost power, and wrote no let-go line:
+from T_MS on it holds nothing (a process that is gone writes nothing; the file
+server drops its handle when the connection ends, or its keepalives fail)."""
 import json
 import sys
 
@@ -37,11 +42,25 @@ def load(paths):
     return events
 
 
+def died(spec):
+    """HOST[:PID]@T_MS -> a let-go event for check()"""
+    who, _, t = spec.partition("@")
+    host, _, pid = who.partition(":")
+    if not host or not t.isdigit() or (pid and not pid.isdigit()):
+        raise ValueError(f"--died {spec}: want HOST[:PID]@T_MS")
+    return {"t_ms": int(t), "host": host, "pid": int(pid) if pid else None, "writer": False,
+            "why": "died", "died": True}
+
+
 def check(events):
     holders = {}   # (host, pid) -> t_ms taken
     takers, overlaps, first = [], 0, None
     for e in events:
         key = (e["host"], e.get("pid"))
+        if e.get("died"):
+            for h in [h for h in holders if h[0] == e["host"] and e["pid"] in (None, h[1])]:
+                holders.pop(h)
+            continue
         if e["writer"]:
             others = [h for h in holders if h[0] != e["host"]]
             if others:
@@ -57,11 +76,17 @@ def check(events):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print("usage: writer-journal.py JOURNAL...", file=sys.stderr)
-        return 2
+    args, deaths = sys.argv[1:], []
     try:
-        result = check(load(sys.argv[1:]))
+        while len(args) >= 2 and args[0] == "--died":
+            deaths.append(died(args[1]))
+            args = args[2:]
+        if not args:
+            print("usage: writer-journal.py [--died HOST[:PID]@T_MS]... JOURNAL...", file=sys.stderr)
+            return 2
+        events = load(args) + deaths
+        events.sort(key=lambda e: (e["t_ms"], e["writer"]))
+        result = check(events)
     except (ValueError, json.JSONDecodeError) as err:
         print(f"writer-journal.py: {err}", file=sys.stderr)
         return 2

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* hostagent/supervise.c: a dead disk export under a running VM starts again
+ * (supervise.h). */
+#include <config.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "common/log.h"
+#include "hostagent/daemon.h"
+#include "hostagent/domxml.h"
+#include "hostagent/exports.h"
+#include "hostagent/supervise.h"
+#include "krb/krb.h"
+#include "smbio/control_client.h"
+
+/* The principal an export opens the share as: this host's machine account
+ * in the keytab, as the qemu hook does. */
+static char *
+machine_principal(const struct settings *s, struct vs_error *err)
+{
+    char host[256], *spn = NULL, *machine = NULL;
+
+    if (s->spn)
+        spn = strdup(s->spn);
+    else if (gethostname(host, sizeof host) == 0)
+        krb_service_principal_for("vsmigrate", host, &spn, err);
+    if (spn && !krb_keytab_machine(s->cfg->keytab, spn, &machine, err))
+        machine = NULL;
+    free(spn);
+    return machine;
+}
+
+/* Bring vm's exports back; true when the VM may go on (every export holds
+ * the writer). why: what happened, for the log. */
+static bool
+exports_restore(const struct settings *s, const struct domxml_info *vm, bool *restarted,
+                char *why, size_t whylen)
+{
+    struct export e;
+    struct vs_error err;
+    char *machine = NULL;
+    bool busy, ok = true;
+    pid_t pid;
+
+    *restarted = false;
+    for (size_t i = 0; i < vm->ndisks && ok; i++) {
+        const struct domxml_lease *l = export_lease_of(vm, &vm->disks[i]);
+        if (l == NULL)
+            continue;
+        if (!export_paths(s->cfg->runtime_dir, vm, &vm->disks[i], l, &e, &err)) {
+            snprintf(why, whylen, "%s", err.message);
+            ok = false;
+        } else if (!export_alive(&e, &pid)) {
+            if (machine == NULL && (machine = machine_principal(s, &err)) == NULL) {
+                snprintf(why, whylen, "no machine principal for its export: %.900s", err.message);
+                ok = false;
+            } else if (!export_start(s->cfg, machine, &e, vm->name, &err)) {
+                snprintf(why, whylen, "%s", err.message);
+                ok = false;
+            } else {
+                *restarted = true;
+            }
+        }
+        /* a live export that holds the writer already: a no-op */
+        if (ok && !smbio_control_call(e.ctl, "promote", s->cfg->handoff_timeout_ms, &busy, why,
+                                      whylen))
+            ok = false;
+    }
+    free(machine);
+    return ok;
+}
+
+static void
+supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
+{
+    const char *name = virDomainGetName(d);
+    int state = 0, reason = 0;
+    struct job j;
+    char why[1024] = "";
+    bool restarted;
+
+    if (name == NULL || virDomainGetState(d, &state, &reason, 0) != 0)
+        return;
+    bool ioerror = state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR;
+    /* a move owns its VM's exports (a paused source has let the writer go) */
+    if ((state != VIR_DOMAIN_RUNNING && !ioerror) || jobs_find_vm(&a->jobs, name, JOB_SOURCE, &j) ||
+        jobs_find_vm(&a->jobs, name, JOB_DESTINATION, &j))
+        return;
+    char *xml = virDomainGetXMLDesc(d, 0);
+    struct domxml_info *vm = calloc(1, sizeof *vm);
+    struct vs_error err;
+    if (xml == NULL || vm == NULL || !domxml_parse(xml, strlen(xml), vm, &err))
+        goto out;
+    bool ours = false;
+    pid_t pid;
+    struct export e;
+    bool dead = false;
+    for (size_t i = 0; i < vm->ndisks; i++) {
+        const struct domxml_lease *l = export_lease_of(vm, &vm->disks[i]);
+        if (l == NULL)
+            continue;
+        ours = true;
+        dead = dead || !export_paths(s->cfg->runtime_dir, vm, &vm->disks[i], l, &e, &err) ||
+               !export_alive(&e, &pid);
+    }
+    if (!ours || (!dead && !ioerror))
+        goto out_vm;
+    if (!exports_restore(s, vm, &restarted, why, sizeof why)) {
+        vs_warn("%s: %s its disk export%s: %s; it stays %s", name,
+                restarted ? "started again" : "could not bring back", restarted ? " but" : "", why,
+                ioerror ? "paused" : "as it is");
+    } else if (ioerror && virDomainResume(d) != 0) {
+        virErrorPtr ve = virGetLastError();
+        vs_warn("%s: its disk export%s back, but libvirt did not resume it: %s", name,
+                restarted ? " started again and is" : " is", ve && ve->message ? ve->message : "?");
+    } else {
+        vs_warn("%s: %s%s", name, restarted ? "a disk export had died under it: started again, "
+                "holding the writer" : "its disk exports hold the writer",
+                ioerror ? "; resumed it (an I/O error had paused it: the failed request ran again)"
+                        : "");
+    }
+out_vm:
+    domxml_free(vm);
+out:
+    free(vm);
+    free(xml);
+}
+
+static void *
+supervise_run(void *arg)
+{
+    struct agent *a = arg;
+    virConnectPtr c = NULL;
+    struct timespec tick = { SUPERVISE_TICK_MS / 1000, (SUPERVISE_TICK_MS % 1000) * 1000000L };
+
+    while (!a->stopping) {
+        nanosleep(&tick, NULL);
+        struct settings *s = settings_get(a);
+        if (c && virConnectIsAlive(c) != 1) {
+            virConnectClose(c);
+            c = NULL;
+        }
+        if (c == NULL)
+            c = virConnectOpen(s->cfg->libvirt_uri);   /* libvirtd down: next tick */
+        virDomainPtr *doms = NULL;
+        int n = c ? virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE) : -1;
+        for (int i = 0; i < n; i++) {
+            supervise_domain(a, s, doms[i]);
+            virDomainFree(doms[i]);
+        }
+        free(doms);
+        settings_put(a, s);
+    }
+    if (c)
+        virConnectClose(c);
+    return NULL;
+}
+
+bool
+supervise_start(struct agent *a, struct vs_error *err)
+{
+    pthread_t th;
+
+    if (pthread_create(&th, NULL, supervise_run, a) != 0) {
+        vs_error_set(err, VS_ERR_INTERNAL, "cannot start the export supervisor's thread");
+        return false;
+    }
+    pthread_detach(th);
+    return true;
+}

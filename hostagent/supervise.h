@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* hostagent/supervise.h: the agent starts again a disk export that died
+ * under a VM running here.
+ *
+ * An export (exports.h) serves one disk of one running VM. When it dies
+ * (killed, crashed), QEMU's NBD client fails the guest's I/O; with
+ * error_policy='stop' on the disk (what vsmigrate asks of a VM's definition)
+ * QEMU pauses the VM instead of telling the guest, keeps the failed request,
+ * and reconnects to the socket when the request is tried again. Every
+ * SUPERVISE_TICK_MS the supervisor looks at this host's vsmigrate VMs that
+ * run, or that an I/O error paused, and that no move is touching; for one
+ * with an export gone it starts the export again (standby), promotes every
+ * export of the VM (the fence: refused while another host holds the
+ * writer, and then the VM stays paused, with the reason logged), and
+ * resumes a VM an I/O error paused: the guest sees a pause, no error, and
+ * no write is lost. */
+#ifndef VSM_HOSTAGENT_SUPERVISE_H
+#define VSM_HOSTAGENT_SUPERVISE_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+
+#define SUPERVISE_TICK_MS 2000
+
+struct agent;
+
+/* Start the supervisor's thread (after the signal mask). */
+bool supervise_start(struct agent *a, struct vs_error *err);
+
+#endif
