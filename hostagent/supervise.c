@@ -13,6 +13,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "common/ccdir.h"
 #include "common/log.h"
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
@@ -113,7 +114,10 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
     }
     if (!ours || (!dead && !ioerror))
         goto out_vm;
-    if (!exports_restore(s, vm, &restarted, why, sizeof why)) {
+    bool ok = exports_restore(s, vm, &restarted, why, sizeof why);
+    if (restarted)   /* the dead export's private ccache directory */
+        vs_ccache_dir_sweep(s->cfg->runtime_dir, 0);
+    if (!ok) {
         vs_warn("%s: %s its disk export%s: %s; it stays %s", name,
                 restarted ? "started again" : "could not bring back", restarted ? " but" : "", why,
                 ioerror ? "paused" : "as it is");
