@@ -114,10 +114,7 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
     }
     if (!ours || (!dead && !ioerror))
         goto out_vm;
-    bool ok = exports_restore(s, vm, &restarted, why, sizeof why);
-    if (restarted)   /* the dead export's private ccache directory */
-        vs_ccache_dir_sweep(s->cfg->runtime_dir, 0);
-    if (!ok) {
+    if (!exports_restore(s, vm, &restarted, why, sizeof why)) {
         vs_warn("%s: %s its disk export%s: %s; it stays %s", name,
                 restarted ? "started again" : "could not bring back", restarted ? " but" : "", why,
                 ioerror ? "paused" : "as it is");
@@ -161,6 +158,9 @@ supervise_run(void *arg)
             virDomainFree(doms[i]);
         }
         free(doms);
+        /* and the private ccache directories of processes that died without
+         * removing theirs (an export killed -9 once its parent reaped it) */
+        vs_ccache_dir_sweep(s->cfg->runtime_dir, 0);
         settings_put(a, s);
     }
     if (c)

@@ -13,7 +13,8 @@
  * export of the VM (the fence: refused while another host holds the
  * writer, and then the VM stays paused, with the reason logged), and
  * resumes a VM an I/O error paused: the guest sees a pause, no error, and
- * no write is lost. */
+ * no write is lost. Each tick also removes the private ccache directories
+ * (common/ccdir.h) of processes that died without removing theirs. */
 #ifndef VSM_HOSTAGENT_SUPERVISE_H
 #define VSM_HOSTAGENT_SUPERVISE_H
 
