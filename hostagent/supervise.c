@@ -3,7 +3,9 @@
  * (supervise.h). */
 #include <config.h>
 
+#include <dirent.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +137,60 @@ out:
     free(xml);
 }
 
+/* An export whose VM has no running domain here, and no move touching it,
+ * for over ORPHAN_GRACE_S since it started: libvirt will never run its
+ * release hook (libvirtd died between the hook's prepare and QEMU's start),
+ * so it would hold a connection, a ccache and, if promoted, the writer for
+ * ever. The grace covers the moment between prepare and start. */
+#define ORPHAN_GRACE_S 20
+
+static void
+stop_orphan_exports(struct agent *a, const struct settings *s, virConnectPtr c)
+{
+    char dir[400];
+    DIR *d;
+    struct dirent *e;
+
+    snprintf(dir, sizeof dir, "%s/disks", s->cfg->runtime_dir);
+    if ((d = opendir(dir)) == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        char base[600], vm[256];
+        struct export x = { 0 };
+        struct stat st;
+        struct job j;
+        pid_t pid;
+
+        if (n < 5 || strcmp(e->d_name + n - 4, ".pid") != 0 || n - 4 >= sizeof vm)
+            continue;
+        snprintf(vm, sizeof vm, "%.*s", (int)(n - 4), e->d_name);
+        char *dash = strrchr(vm, '-');   /* <vm>-<target>: a target has no '-' */
+        if (dash == NULL || dash == vm)
+            continue;
+        *dash = '\0';
+        snprintf(base, sizeof base, "%s/%.*s", dir, (int)(n - 4), e->d_name);
+        snprintf(x.pid, sizeof x.pid, "%.310s.pid", base);
+        snprintf(x.sock, sizeof x.sock, "%.310s.sock", base);
+        snprintf(x.ctl, sizeof x.ctl, "%.310s.ctl", base);
+        if (stat(x.pid, &st) != 0 || time(NULL) - st.st_mtime < ORPHAN_GRACE_S ||
+            !export_alive(&x, &pid) || jobs_find_vm(&a->jobs, vm, JOB_SOURCE, &j) ||
+            jobs_find_vm(&a->jobs, vm, JOB_DESTINATION, &j))
+            continue;
+        virDomainPtr dom = virDomainLookupByName(c, vm);
+        int active = dom ? virDomainIsActive(dom) : 0;
+        if (dom)
+            virDomainFree(dom);
+        if (active != 0)   /* it runs (or libvirt cannot say): its export stays */
+            continue;
+        vs_warn("%s: its disk export %s (pid %ld) ran with no domain of it on this host: "
+                "stopped it (libvirt never ran its release hook: did libvirtd die between the "
+                "hook's prepare and QEMU's start?)", vm, base, (long)pid);
+        export_stop(&x);
+    }
+    closedir(d);
+}
+
 static void *
 supervise_run(void *arg)
 {
@@ -158,6 +214,8 @@ supervise_run(void *arg)
             virDomainFree(doms[i]);
         }
         free(doms);
+        if (n >= 0)   /* libvirt answered: it can say which VMs run here */
+            stop_orphan_exports(a, s, c);
         /* and the private ccache directories of processes that died without
          * removing theirs (an export killed -9 once its parent reaped it) */
         vs_ccache_dir_sweep(s->cfg->runtime_dir, 0);
