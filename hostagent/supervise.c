@@ -41,11 +41,11 @@ machine_principal(const struct settings *s, struct vs_error *err)
     return machine;
 }
 
-/* Bring vm's exports back; true when the VM may go on (every export holds
- * the writer). why: what happened, for the log. */
+/* Bring vm's exports back (standby); with take, each then takes the writer.
+ * true when done (with take: the VM may go on). why: what happened. */
 static bool
-exports_restore(const struct settings *s, const struct domxml_info *vm, bool *restarted,
-                char *why, size_t whylen)
+exports_restore(const struct settings *s, const struct domxml_info *vm, bool take,
+                bool *restarted, char *why, size_t whylen)
 {
     struct export e;
     struct vs_error err;
@@ -73,7 +73,7 @@ exports_restore(const struct settings *s, const struct domxml_info *vm, bool *re
             }
         }
         /* a live export that holds the writer already: a no-op */
-        if (ok && !smbio_control_call(e.ctl, "promote", s->cfg->handoff_timeout_ms, &busy, why,
+        if (ok && take && !smbio_control_call(e.ctl, "promote", s->cfg->handoff_timeout_ms, &busy, why,
                                       whylen))
             ok = false;
     }
@@ -93,9 +93,14 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
     if (name == NULL || virDomainGetState(d, &state, &reason, 0) != 0)
         return;
     bool ioerror = state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR;
+    /* paused for another reason (by an admin, or left paused by a failed
+     * move: libvirt's Finish hole leaves a copy that must never run): its
+     * exports come back in standby, nothing more; resuming it stays the
+     * admin's (the lock plugin takes the writer then, if the fence allows) */
+    bool take = state == VIR_DOMAIN_RUNNING || ioerror;
     /* a move owns its VM's exports (a paused source has let the writer go) */
-    if ((state != VIR_DOMAIN_RUNNING && !ioerror) || jobs_find_vm(&a->jobs, name, JOB_SOURCE, &j) ||
-        jobs_find_vm(&a->jobs, name, JOB_DESTINATION, &j))
+    if ((state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED) ||
+        jobs_find_vm(&a->jobs, name, JOB_SOURCE, &j) || jobs_find_vm(&a->jobs, name, JOB_DESTINATION, &j))
         return;
     char *xml = virDomainGetXMLDesc(d, 0);
     struct domxml_info *vm = calloc(1, sizeof *vm);
@@ -116,10 +121,13 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
     }
     if (!ours || (!dead && !ioerror))
         goto out_vm;
-    if (!exports_restore(s, vm, &restarted, why, sizeof why)) {
+    if (!exports_restore(s, vm, take, &restarted, why, sizeof why)) {
         vs_warn("%s: %s its disk export%s: %s; it stays %s", name,
                 restarted ? "started again" : "could not bring back", restarted ? " but" : "", why,
                 ioerror ? "paused" : "as it is");
+    } else if (!take) {
+        vs_warn("%s: a disk export had died under it while it was paused: started again, in "
+                "standby (a resume takes the writer)", name);
     } else if (ioerror && virDomainResume(d) != 0) {
         virErrorPtr ve = virGetLastError();
         vs_warn("%s: its disk export%s back, but libvirt did not resume it: %s", name,

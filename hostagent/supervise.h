@@ -8,12 +8,16 @@
  * QEMU pauses the VM instead of telling the guest, keeps the failed request,
  * and reconnects to the socket when the request is tried again. Every
  * SUPERVISE_TICK_MS the supervisor looks at this host's vsmigrate VMs that
- * run, or that an I/O error paused, and that no move is touching; for one
- * with an export gone it starts the export again (standby), promotes every
- * export of the VM (the fence: refused while another host holds the
- * writer, and then the VM stays paused, with the reason logged), and
- * resumes a VM an I/O error paused: the guest sees a pause, no error, and
- * no write is lost. Each tick also removes the private ccache directories
+ * run or are paused, and that no move is touching; for one with an export
+ * gone it starts the export again (standby). For a VM that runs, or that an
+ * I/O error paused, it then promotes every export of the VM (the fence:
+ * refused while another host holds the writer, and then the VM stays
+ * paused, with the reason logged) and resumes a VM an I/O error paused: the
+ * guest sees a pause, no error, and no write is lost. A VM paused for any
+ * other reason (an admin's pause, a failed move: libvirt's Finish hole
+ * leaves a stale copy that must never run) is not resumed: its exports wait
+ * in standby for an admin's resume, whose lock-plugin Acquire takes the
+ * writer if the fence allows. Each tick also removes the private ccache directories
  * (common/ccdir.h) of processes that died without removing theirs. */
 #ifndef VSM_HOSTAGENT_SUPERVISE_H
 #define VSM_HOSTAGENT_SUPERVISE_H
