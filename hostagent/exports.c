@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hostagent/exports.h"
+#include "krb/krb.h"
 
 #define READY_TIMEOUT_MS 30000
 #define STOP_TIMEOUT_MS 10000
@@ -151,4 +152,24 @@ export_stop(const struct export *e)
     unlink(e->pid);
     unlink(e->sock);
     unlink(e->ctl);
+}
+
+char *
+export_machine_principal(const struct agent_config *c, struct vs_error *err)
+{
+    char host[256], *spn = NULL, *machine = NULL;
+
+    if (c->spn)
+        spn = strdup(c->spn);
+    else if (gethostname(host, sizeof host) != 0)
+        vs_error_set(err, VS_ERR_INVALID, "this host has no name (%s): set spn in [auth] of "
+                     "vsmigrated.conf", strerror(errno));
+    else if (!krb_service_principal_for("vsmigrate", host, &spn, err))
+        vs_error_prefix(err, "set spn in [auth] of vsmigrated.conf, or");
+    if (spn && !krb_keytab_machine(c->keytab, spn, &machine, err))
+        machine = NULL;
+    else if (spn == NULL && c->spn)
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+    free(spn);
+    return machine;
 }

@@ -43,6 +43,11 @@ bool export_alive(const struct export *e, pid_t *pid);
 bool export_start(const struct agent_config *c, const char *machine, const struct export *e,
                   const char *vm, struct vs_error *err);
 
+/* The principal an export opens the share as: this host's machine account
+ * in the keytab, found through the agent's SPN (spn in [auth], else
+ * vsmigrate/<hostname>). NULL with err; free the result. */
+char *export_machine_principal(const struct agent_config *c, struct vs_error *err);
+
 /* Stop it (SIGTERM: it flushes and lets the writer handle go; SIGKILL after
  * 10 s) and remove its sockets and pid file. */
 void export_stop(const struct export *e);

@@ -49,7 +49,6 @@
 #include "hostagent/domxml.h"
 #include "hostagent/exports.h"
 #include "hostagent/placement.h"
-#include "krb/krb.h"
 
 #define XML_MAX (1024 * 1024)
 
@@ -88,7 +87,7 @@ main(int argc, char **argv)
     struct agent_config *cfg = NULL;
     struct export exports[DOMXML_MAX_ITEMS];
     size_t n = 0;
-    char *xml, *spn = NULL, *machine = NULL, host[256], folder[1300];
+    char *xml, *machine = NULL, folder[1300];
     int c, rc = 1;
 
     while ((c = getopt(argc, argv, "c:h")) != -1) {
@@ -163,16 +162,8 @@ stop_exports:
         fprintf(stderr, "vsmigrate-hook: %s may not start here: %s\n", vm->name, err.message);
         goto out_cfg;
     }
-    if (cfg->spn)
-        spn = strdup(cfg->spn);
-    else if (gethostname(host, sizeof host) != 0 ||
-             !krb_service_principal_for("vsmigrate", host, &spn, &err)) {
-        fprintf(stderr, "vsmigrate-hook: %s: %s (set spn in [auth] of %s)\n", vm->name,
-                err.message, config);
-        goto out_cfg;
-    }
-    if (spn == NULL || !krb_keytab_machine(cfg->keytab, spn, &machine, &err)) {
-        fprintf(stderr, "vsmigrate-hook: %s: %s\n", vm->name, spn ? err.message : "out of memory");
+    if ((machine = export_machine_principal(cfg, &err)) == NULL) {
+        fprintf(stderr, "vsmigrate-hook: %s: %s (in %s)\n", vm->name, err.message, config);
         goto out_cfg;
     }
     char disks[400];
@@ -194,7 +185,6 @@ out_cfg:
     agent_config_free(cfg);
 out:
     free(machine);
-    free(spn);
     domxml_free(vm);
     free(vm);
     free(xml);

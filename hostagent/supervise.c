@@ -21,25 +21,7 @@
 #include "hostagent/domxml.h"
 #include "hostagent/exports.h"
 #include "hostagent/supervise.h"
-#include "krb/krb.h"
 #include "smbio/control_client.h"
-
-/* The principal an export opens the share as: this host's machine account
- * in the keytab, as the qemu hook does. */
-static char *
-machine_principal(const struct settings *s, struct vs_error *err)
-{
-    char host[256], *spn = NULL, *machine = NULL;
-
-    if (s->spn)
-        spn = strdup(s->spn);
-    else if (gethostname(host, sizeof host) == 0)
-        krb_service_principal_for("vsmigrate", host, &spn, err);
-    if (spn && !krb_keytab_machine(s->cfg->keytab, spn, &machine, err))
-        machine = NULL;
-    free(spn);
-    return machine;
-}
 
 /* Bring vm's exports back (standby); with take, each then takes the writer.
  * true when done (with take: the VM may go on). why: what happened. */
@@ -62,7 +44,7 @@ exports_restore(const struct settings *s, const struct domxml_info *vm, bool tak
             snprintf(why, whylen, "%s", err.message);
             ok = false;
         } else if (!export_alive(&e, &pid)) {
-            if (machine == NULL && (machine = machine_principal(s, &err)) == NULL) {
+            if (machine == NULL && (machine = export_machine_principal(s->cfg, &err)) == NULL) {
                 snprintf(why, whylen, "no machine principal for its export: %.900s", err.message);
                 ok = false;
             } else if (!export_start(s->cfg, machine, &e, vm->name, &err)) {
