@@ -23,12 +23,20 @@ vsm_test_hook_armed(const char *runtime_dir, const char *name)
 }
 
 bool
-vsm_test_hook_holding(const char *runtime_dir, const char *phase)
+vsm_test_hook_waiting(const char *runtime_dir, const char *phase)
 {
-    char pause[600], reached[600];
+    char pause[600];
 
     snprintf(pause, sizeof pause, "%s/test-hooks/pause-%s", runtime_dir, phase);
-    if (access(pause, F_OK) != 0)
+    return access(pause, F_OK) == 0;
+}
+
+bool
+vsm_test_hook_holding(const char *runtime_dir, const char *phase)
+{
+    char reached[600];
+
+    if (!vsm_test_hook_waiting(runtime_dir, phase))
         return false;
     snprintf(reached, sizeof reached, "%s/test-hooks/reached-%s", runtime_dir, phase);
     int fd = open(reached, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);

@@ -132,6 +132,7 @@ handoff_take_writer(struct agent *a, const char *vm, bool *no_job, struct vs_err
     }
     s = settings_get(a);
     jobs_set_phase(&a->jobs, j.id, "hand-off", 1000);
+    jobs_set_taking(&a->jobs, j.id);
     h = j;
     ok = ask_source_release(a, s, &j, err);
     if (ok && test_hook_armed(s->cfg->runtime_dir, "takeover")) {

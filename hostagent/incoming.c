@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
+#include "hostagent/leftover.h"
 #include "hostagent/move.h"
 #include "hostagent/netpick.h"
 #include "hostagent/placement.h"
@@ -120,63 +121,50 @@ end_job(struct request_ctx *r, const char *id, const char *dir)
     move_job_dir_remove(dir);
 }
 
-#define FORGET_RETRY_S 60
-
-struct forget {
-    char uri[512], vm[256], job[64];
-};
-
-/* libvirtd did not answer (it died in the move, and restarts): ask again
- * each second, for a minute, until it does */
-static void *
-forget_later(void *arg)
-{
-    struct forget *f = arg;
-    struct vs_error err;
-    struct timespec second = { 1, 0 };
-    bool ok = false;
-
-    for (int i = 0; i < FORGET_RETRY_S && !ok; i++) {
-        nanosleep(&second, NULL);
-        ok = virt_undefine_if_off(f->uri, f->vm, &err);
-    }
-    if (ok)
-        vs_info("job %s: %s's definition from the failed move is gone (libvirt answered again)",
-                f->job, f->vm);
-    else
-        vs_warn("job %s: %s (libvirt did not answer for %d s)", f->job, err.message,
-                FORGET_RETRY_S);
-    free(f);
-    return NULL;
-}
-
 /* A move that failed leaves nothing here: libvirt keeps the persistent
  * definition it made at Finish; unless the VM was defined here before the
  * move (and does not run), it goes, later if libvirtd is down now. */
 static void
 forget_failed_incoming(struct request_ctx *r, const struct job *j)
 {
-    struct vs_error err;
-    struct forget *f;
-    pthread_t th;
+    if (!j->defined_before)
+        leftover_forget(r->s->cfg->libvirt_uri, j->vm, j->id, false);
+}
 
-    if (j->defined_before || virt_undefine_if_off(r->s->cfg->libvirt_uri, j->vm, &err))
-        return;
-    vs_warn("job %s: %s; trying again for %d s", j->id, err.message, FORGET_RETRY_S);
-    if ((f = calloc(1, sizeof *f)) == NULL)
-        return;
-    snprintf(f->uri, sizeof f->uri, "%s", r->s->cfg->libvirt_uri);
-    snprintf(f->vm, sizeof f->vm, "%s", j->vm);
-    snprintf(f->job, sizeof f->job, "%s", j->id);
-    if (pthread_create(&th, NULL, forget_later, f) != 0)
-        free(f);
-    else
-        pthread_detach(th);
+#define FINISH_WAIT_MS 20000
+
+/* Does the VM run here now that the source says its side ended? Only if
+ * this side took the writer; then libvirt's Finish here decides. Both may
+ * still run when the source's libvirtd died inside this host's Finish: a
+ * hand-off under way (the source let go) ends first, then Finish resumes the
+ * VM or ends it; wait for them, and refresh *j. */
+static bool
+incoming_runs_here(struct request_ctx *r, struct job *j, uint64_t source_result)
+{
+    long long deadline = wire_now_ms() + FINISH_WAIT_MS;
+    struct timespec tick = { 0, 100 * 1000 * 1000 };
+    enum virt_finish f;
+
+    while (j->taking && source_result != VS_OK && wire_now_ms() < deadline) {
+        nanosleep(&tick, NULL);
+        if (!jobs_find(&r->agent->jobs, j->id, j))
+            return false;
+    }
+    if (!j->handed_off)
+        return false;
+    if (source_result == VS_OK)
+        return true;
+    f = virt_wait_finish(r->s->cfg->libvirt_uri, j->vm, FINISH_WAIT_MS);
+    if (f == VIRT_FINISH_UNDECIDED)
+        vs_warn("job %s: libvirt had neither resumed nor ended %s here %d s after the "
+                "source's libvirt failed: not counted as running here", j->id, j->vm,
+                FINISH_WAIT_MS / 1000);
+    return f == VIRT_FINISH_RESUMED;
 }
 
 /* Answer move-end with this side's figures. */
 static void
-answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job *j,
+answer_end(struct request_ctx *r, const struct vsm_message *m, struct job *j,
            const char *dir, long long t0)
 {
     struct vs_writer w;
@@ -185,14 +173,18 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
     long long libvirt_down = -1;
 
     vsm_message_u64(m, VSM_TAG_RESULT, &source_result);
-    if (source_result != VS_OK)
+    /* The source's libvirt can fail after this side took the writer and
+     * resumed the VM (its libvirtd died between Finish and Confirm): then
+     * the VM runs here, and the source hears it (RESUMED_AT) */
+    bool runs_here = incoming_runs_here(r, j, source_result);
+    if (!runs_here)
         forget_failed_incoming(r, j);
-    if (source_result == VS_OK && j->handed_off)
+    if (runs_here)
         libvirt_down = virt_last_migration_downtime(r->s->cfg->libvirt_uri, j->vm);
     vs_writer_init(&w, 8192);
     vsm_message_begin(&w, VSM_MSG_REPLY, m->id);
     vsm_message_add_u64(&w, VSM_TAG_RESULT, VS_OK);
-    if (j->handed_off) {
+    if (runs_here) {
         vsm_message_add_u64(&w, VSM_TAG_RESUMED_AT, (uint64_t)j->resumed_at);
         vsm_message_add_u64(&w, VSM_TAG_HANDOFF_MS, (uint64_t)j->handoff_ms);
     }
@@ -207,12 +199,13 @@ answer_end(struct request_ctx *r, const struct vsm_message *m, const struct job 
     if (!wire_send_message(r->w, &w, 10000, &err))
         vs_info("job %s: move-end's answer was not sent: %s", j->id, err.message);
     vs_writer_free(&w);
-    r->result = source_result == VS_OK ? VS_OK : j->error[0] ? VS_ERR_DENIED : VS_ERR_FAILED;
-    snprintf(r->message, sizeof r->message, "%s", source_result == VS_OK
-             ? "the VM runs here" : j->error[0] ? j->error : "the migration failed; the VM stayed on the source");
+    r->result = runs_here ? VS_OK : j->error[0] ? VS_ERR_DENIED : VS_ERR_FAILED;
+    snprintf(r->message, sizeof r->message, "%s", source_result == VS_OK ? "the VM runs here"
+             : runs_here ? "the VM runs here, though libvirt on the source failed after it resumed"
+             : j->error[0] ? j->error : "the migration failed; the VM stayed on the source");
     r->move = (struct audit_move){ .present = true, .downtime_ms = -1,
                                    .libvirt_downtime_ms = libvirt_down,
-                                   .handoff_ms = j->handed_off ? j->handoff_ms : -1,
+                                   .handoff_ms = runs_here ? j->handoff_ms : -1,
                                    .total_ms = wire_now_ms() - t0, .bytes = -1, .iterations = -1,
                                    .role = "destination", .definition_saved = -1,
                                    .queued_ms = -1, .slot_until = slot_until };

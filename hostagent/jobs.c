@@ -269,7 +269,19 @@ jobs_set_handoff(struct jobs *t, const char *id, const struct job *h)
         j->resumed_at = h->resumed_at;
         j->handoff_ms = h->handoff_ms;
         j->handed_off = h->handed_off;
+        j->taking = false;
         memcpy(j->error, h->error, sizeof j->error);
     }
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->lock);
+}
+
+void
+jobs_set_taking(struct jobs *t, const char *id)
+{
+    pthread_mutex_lock(&t->lock);
+    struct job *j = slot_of(t, id);
+    if (j)
+        j->taking = true;
     pthread_mutex_unlock(&t->lock);
 }

@@ -48,6 +48,7 @@ struct job {
     int64_t resumed_at;            /* unix ms: the destination holds the writer */
     long long handoff_ms;
     bool handed_off;
+    bool taking;                   /* destination: the hand-off runs now */
     bool defined_before;           /* destination: the VM was defined here before the move */
     char error[VS_ERROR_MESSAGE_MAX]; /* why the hand-off failed, for the report */
     /* the VM's disk exports' control sockets here (its leases' paths) */
@@ -95,5 +96,7 @@ bool jobs_request_cancel(struct jobs *t, const char *id);
 bool jobs_cancelled(struct jobs *t, const char *id);
 /* Record the hand-off's outcome in job id (what a later look-up copies). */
 void jobs_set_handoff(struct jobs *t, const char *id, const struct job *from_handoff);
+/* The destination's hand-off of job id has begun (jobs_set_handoff ends it). */
+void jobs_set_taking(struct jobs *t, const char *id);
 
 #endif

@@ -45,6 +45,7 @@
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
 #include "hostagent/handoff.h"
+#include "hostagent/leftover.h"
 #include "hostagent/move.h"
 #include "hostagent/netpick.h"
 #include "hostagent/placement.h"
@@ -54,6 +55,7 @@
 #define STREAMS_MAX 32
 #define TICK_MS 500
 #define PEER_TIMEOUT_MS 30000
+#define HOLD_START_MIB 16              /* a test build's memory copy, until the hold */
 
 struct move {
     struct agent *agent;
@@ -515,6 +517,10 @@ migrate_run(void *arg)
     }
     if (m->bandwidth_mib > 0)
         virTypedParamsAddULLong(&p, &np, &maxp, VIR_MIGRATE_PARAM_BANDWIDTH, m->bandwidth_mib);
+    else if (test_hook_waiting(m->s->cfg->runtime_dir, "memory-copy"))
+        /* a fast copy can end between two ticks, before the hold; this
+         * pace gives the hold a few ticks while memory flows */
+        virTypedParamsAddULLong(&p, &np, &maxp, VIR_MIGRATE_PARAM_BANDWIDTH, HOLD_START_MIB);
     if (m->compress) {
         /* one stream: XBZRLE (libvirt 9.0 offers no other that QEMU 10
          * keeps); multifd: zstd, checked available at the request */
@@ -718,7 +724,7 @@ reply_moved(struct request_ctx *r, struct move *m, const struct progress *pr, lo
             const struct destination_result *d)
 {
     struct vs_writer w;
-    char msg[2048];
+    char msg[4096];
     long long down = d->resumed_at && m->stopped_at ? d->resumed_at - m->stopped_at : -1;
 
     r->move = (struct audit_move){ .present = true, .downtime_ms = down,
@@ -729,10 +735,18 @@ reply_moved(struct request_ctx *r, struct move *m, const struct progress *pr, lo
                                    .definition_saved = m->definition_saved,
                                    .queued_ms = m->queued_ms,
                                    .network = m->network[0] ? m->network : NULL };
-    snprintf(msg, sizeof msg, "%s runs on %s: downtime %lld ms (hand-off %lld ms; libvirt says "
-             "%lld ms), %lld ms in all, %.1f MiB in %llu pass%s%s%s", m->job.vm, m->job.to, down,
-             d->handoff_ms, d->libvirt_downtime_ms, total, (double)pr->processed / 1048576.0,
-             (unsigned long long)pr->iterations, pr->iterations == 1 ? "" : "es",
+    char downtime[32] = "unknown", lost_end[2048] = "";
+    if (down >= 0)
+        snprintf(downtime, sizeof downtime, "%lld ms", down);
+    if (m->migrate_rc != 0)
+        snprintf(lost_end, sizeof lost_end, "; libvirt on %s failed after %s resumed it (%s): "
+                 "its copy here is turned off and undefined once libvirt answers again",
+                 r->agent->host, m->job.to, m->migrate_error[0] ? m->migrate_error : "no reason");
+    snprintf(msg, sizeof msg, "%s runs on %s: downtime %s (hand-off %lld ms; libvirt says "
+             "%lld ms), %lld ms in all, %.1f MiB in %llu pass%s%s%s%s", m->job.vm, m->job.to,
+             downtime, d->handoff_ms, d->libvirt_downtime_ms, total,
+             (double)pr->processed / 1048576.0, (unsigned long long)pr->iterations,
+             pr->iterations == 1 ? "" : "es", lost_end,
              m->definition_saved ? "" : "; but its definition on the share is NOT current: ",
              m->definition_saved ? "" : m->definition_error.message);
     reply_begin(r, &w);
@@ -1120,7 +1134,16 @@ do_move(struct request_ctx *r)
     if (m->migrate_rc == 0)   /* the VM runs on the destination; nothing said yet */
         test_hook_pause(r->s->cfg->runtime_dir, "after-resume");
     destination_end(m, &dest, m->migrate_rc == 0, &d);
-    if (m->migrate_rc == 0) {
+    if (m->migrate_rc != 0 && d.handed_off) {
+        /* libvirt here failed after the destination took the writer and
+         * resumed the VM (libvirtd died between Finish and Confirm, so
+         * VIR_MIGRATE_UNDEFINE_SOURCE never ran): the VM moved, and what
+         * libvirt here keeps of it can never run again */
+        vs_warn("job %s: libvirt failed after %s resumed %s (%s): the VM moved; its copy here "
+                "goes", m->job.id, m->job.to, m->job.vm, m->migrate_error);
+        leftover_forget(r->s->cfg->libvirt_uri, m->job.vm, m->job.id, true);
+    }
+    if (m->migrate_rc == 0 || d.handed_off) {
         long long total = wire_now_ms() - t0;
         send_progress(r, m, "saving definition", &pr, total, &(bool){ false });
         m->definition_saved = m->definition &&

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -351,24 +352,39 @@ domain_done(virConnectPtr c, virDomainPtr d)
         virConnectClose(c);
 }
 
-bool
-virt_turn_off(const char *uri, const char *name, struct vs_error *err)
+/* destroy name if it is active (paused_only: if it is paused) */
+static bool
+turn_off(const char *uri, const char *name, bool paused_only, struct vs_error *err)
 {
     virConnectPtr c;
     virDomainPtr d = domain_lookup(uri, name, &c, err);
+    int state = 0, reason = 0;
     bool ok = false;
 
     if (c == NULL)
         return false;
-    if (d == NULL || virDomainIsActive(d) != 1)
-        vs_error_set(err, VS_ERR_NOTFOUND, "%s does not run here ('vsmigrate list' shows what "
-                     "does)", name);
+    if (d == NULL || virDomainGetState(d, &state, &reason, 0) != 0 ||
+        state == VIR_DOMAIN_SHUTOFF || (paused_only && state != VIR_DOMAIN_PAUSED))
+        vs_error_set(err, VS_ERR_NOTFOUND, paused_only ? "%s is not paused here" :
+                     "%s does not run here ('vsmigrate list' shows what does)", name);
     else if (virDomainDestroy(d) != 0)
         vs_error_set(err, VS_ERR_INTERNAL, "libvirt did not turn %s off: %s", name, last_error());
     else
         ok = true;
     domain_done(c, d);
     return ok;
+}
+
+bool
+virt_turn_off(const char *uri, const char *name, struct vs_error *err)
+{
+    return turn_off(uri, name, false, err);
+}
+
+bool
+virt_turn_off_paused(const char *uri, const char *name, struct vs_error *err)
+{
+    return turn_off(uri, name, true, err);
 }
 
 bool
@@ -448,14 +464,62 @@ virt_defined(const char *uri, const char *name, bool *defined, struct vs_error *
     return c != NULL;
 }
 
+/* name's state here and its reason: false when libvirt does not answer;
+ * a domain that does not exist is VIR_DOMAIN_SHUTOFF */
+static bool
+domain_state(const char *uri, const char *name, int *state, int *reason)
+{
+    virConnectPtr c;
+    struct vs_error err;
+    virDomainPtr d = domain_lookup(uri, name, &c, &err);
+    bool answered = c != NULL;
+
+    *state = VIR_DOMAIN_SHUTOFF;
+    *reason = 0;
+    if (d != NULL && virDomainGetState(d, state, reason, 0) != 0)
+        answered = false;
+    domain_done(c, d);
+    return answered;
+}
+
 bool
-virt_undefine_if_off(const char *uri, const char *name, struct vs_error *err)
+virt_running(const char *uri, const char *name)
+{
+    int state, reason;
+
+    return domain_state(uri, name, &state, &reason) && state == VIR_DOMAIN_RUNNING;
+}
+
+enum virt_finish
+virt_wait_finish(const char *uri, const char *name, long long timeout_ms)
+{
+    struct timespec tick = { 0, 100 * 1000 * 1000 };
+    int state, reason;
+
+    for (long long waited = 0; waited < timeout_ms; waited += 100) {
+        if (domain_state(uri, name, &state, &reason)) {
+            if (state == VIR_DOMAIN_RUNNING ||
+                (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR))
+                return VIRT_FINISH_RESUMED;
+            if (state != VIR_DOMAIN_PAUSED)
+                return VIRT_FINISH_ENDED;
+        }
+        nanosleep(&tick, NULL);
+    }
+    return VIRT_FINISH_UNDECIDED;
+}
+
+bool
+virt_undefine_if_off(const char *uri, const char *name, bool *active, struct vs_error *err)
 {
     virConnectPtr c;
     virDomainPtr d = domain_lookup(uri, name, &c, err);
     bool ok = c != NULL;
+    int on = d != NULL ? virDomainIsActive(d) : 0;
 
-    if (d != NULL && virDomainIsActive(d) == 0 && virDomainUndefine(d) != 0) {
+    if (active)
+        *active = on == 1;
+    if (d != NULL && on == 0 && virDomainUndefine(d) != 0) {
         vs_error_set(err, VS_ERR_INTERNAL, "libvirt did not undefine %s: %s (undefine it there "
                      "with virsh undefine)", name, last_error());
         ok = false;

@@ -64,8 +64,27 @@ long long virt_last_migration_downtime(const char *uri, const char *name);
 bool virt_defined(const char *uri, const char *name, bool *defined, struct vs_error *err);
 /* Undefine name if it is defined here and does not run: what a failed
  * incoming migration leaves (libvirt keeps the persistent definition it
- * made at Finish). true when nothing of it is left. */
-bool virt_undefine_if_off(const char *uri, const char *name, struct vs_error *err);
+ * made at Finish). true when libvirt answered and nothing of it is left but
+ * a domain that is still active (*active, if given, says which; an active
+ * one is left alone). false with err: libvirt did not answer, or refused. */
+bool virt_undefine_if_off(const char *uri, const char *name, bool *active,
+                          struct vs_error *err);
+
+/* Does name run here (VIR_DOMAIN_RUNNING)? false too when libvirt cannot be
+ * reached: only a yes is an answer. */
+bool virt_running(const char *uri, const char *name);
+
+/* After this host took the writer in libvirt's Finish: wait, at most
+ * timeout_ms, for that Finish to resume name or end it. RESUMED: it runs,
+ * or an I/O error paused it since (it lives here); ENDED: off or gone;
+ * UNDECIDED: still paused for the migration, or libvirt does not answer. */
+enum virt_finish { VIRT_FINISH_RESUMED, VIRT_FINISH_ENDED, VIRT_FINISH_UNDECIDED };
+enum virt_finish virt_wait_finish(const char *uri, const char *name, long long timeout_ms);
+
+/* Turn name off if it is paused here (its definition stays): a stale copy
+ * whose VM runs elsewhere. true when it was paused and is off now; false
+ * with err.code VS_ERR_NOTFOUND when it is not paused here. */
+bool virt_turn_off_paused(const char *uri, const char *name, struct vs_error *err);
 
 /* Turn name off (its definition stays). VS_ERR_NOTFOUND if it does not run here. */
 bool virt_turn_off(const char *uri, const char *name, struct vs_error *err);

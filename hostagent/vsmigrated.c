@@ -102,7 +102,7 @@ sweep_job_dirs(const char *runtime_dir, const char *libvirt_uri)
         char vm[256];
         struct vs_error err;
         if (move_job_incoming_vm(dir, vm, sizeof vm)) {
-            if (virt_undefine_if_off(libvirt_uri, vm, &err))
+            if (virt_undefine_if_off(libvirt_uri, vm, NULL, &err))
                 vs_info("job %s: the incoming move of %s ended with the earlier run: no "
                         "definition of it stays here unless it runs", e->d_name, vm);
             else

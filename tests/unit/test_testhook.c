@@ -102,6 +102,19 @@ test_holding_marks_reached(void **state)
 }
 
 static void
+test_waiting_marks_nothing(void **state)
+{
+    (void)state;
+    assert_false(test_hook_waiting(dir, "memory-copy"));
+    touch("pause-memory-copy");
+    assert_true(test_hook_waiting(dir, "memory-copy"));
+    assert_false(exists("reached-memory-copy"));   /* the phase is not reached yet */
+    assert_false(test_hook_waiting(dir, "hand-off"));
+    rm("pause-memory-copy");
+    assert_false(test_hook_waiting(dir, "memory-copy"));
+}
+
+static void
 test_pause_waits_for_the_file(void **state)
 {
     pthread_t th;
@@ -131,6 +144,7 @@ test_normal_build_has_no_hooks(void **state)
     touch("pause-finish");
     assert_false(test_hook_armed(dir, "takeover"));
     assert_false(test_hook_holding(dir, "finish"));
+    assert_false(test_hook_waiting(dir, "finish"));
     test_hook_pause(dir, "finish");
     assert_true(now_ms() - t0 < 200);
     assert_false(exists("reached-finish"));
@@ -147,6 +161,7 @@ main(void)
 #ifdef VSM_TEST_HOOKS
         cmocka_unit_test(test_armed_by_its_file),
         cmocka_unit_test(test_holding_marks_reached),
+        cmocka_unit_test(test_waiting_marks_nothing),
         cmocka_unit_test(test_pause_waits_for_the_file),
 #else
         cmocka_unit_test(test_normal_build_has_no_hooks),

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* hostagent/leftover.c: a failed move's leftover definition goes
+ * (leftover.h). */
+#include <config.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "hostagent/leftover.h"
+#include "hostagent/virt.h"
+
+struct leftover {
+    char uri[512], vm[256], job[64];
+    bool stale;
+};
+
+/* one try: true when it is over (gone, runs here after all, or libvirt
+ * refused the undefine) */
+static bool
+leftover_try(const struct leftover *l, bool *active, struct vs_error *err)
+{
+    *active = false;
+    err->message[0] = '\0';
+    if (virt_running(l->uri, l->vm)) {
+        /* a destination whose hand-off ended after move-end said the move
+         * failed: the source had let go, and the VM runs here */
+        *active = true;
+        if (l->stale)
+            vs_error_set(err, VS_ERR_INTERNAL, "%s RUNS here, though its destination said it "
+                         "runs there: 'vsmigrate list' on both hosts", l->vm);
+        else
+            vs_info("job %s: %s runs here after all: kept", l->job, l->vm);
+        return true;
+    }
+    if (l->stale && virt_turn_off_paused(l->uri, l->vm, err))
+        vs_info("job %s: turned off the stale paused copy of %s: it runs on the destination, "
+                "which holds its writer", l->job, l->vm);
+    err->message[0] = '\0';
+    if (virt_undefine_if_off(l->uri, l->vm, active, err))
+        return !*active;
+    return err->code == VS_ERR_INTERNAL;   /* refused: asking again will not help */
+}
+
+static void *
+leftover_later(void *arg)
+{
+    struct leftover *l = arg;
+    struct timespec second = { 1, 0 };
+    struct vs_error err;
+    bool active = false, over = false;
+
+    for (int i = 0; i < LEFTOVER_RETRY_S && !over; i++) {
+        nanosleep(&second, NULL);
+        over = leftover_try(l, &active, &err);
+    }
+    if (over && active && err.message[0])
+        vs_error("job %s: %s", l->job, err.message);
+    else if (over && active)
+        ;   /* it runs here: said in leftover_try */
+    else if (over && !err.message[0])
+        vs_info("job %s: %s's leftover definition from the move is gone (libvirt answered "
+                "again, and it does not run here)", l->job, l->vm);
+    else if (over)
+        vs_warn("job %s: %s", l->job, err.message);
+    else if (active)
+        vs_warn("job %s: %s is still active here %d s after its move ended badly: left as it "
+                "is ('vsmigrate list' on both hosts says where it runs; a copy paused here "
+                "while it runs there is stale, see vsmigrated(8))", l->job, l->vm,
+                LEFTOVER_RETRY_S);
+    else
+        vs_warn("job %s: %s (libvirt did not answer for %d s)", l->job, err.message,
+                LEFTOVER_RETRY_S);
+    free(l);
+    return NULL;
+}
+
+void
+leftover_forget(const char *libvirt_uri, const char *vm, const char *job, bool stale)
+{
+    struct leftover *l = calloc(1, sizeof *l);
+    struct vs_error err;
+    bool active;
+    pthread_t th;
+
+    if (l == NULL)
+        return;
+    snprintf(l->uri, sizeof l->uri, "%s", libvirt_uri);
+    snprintf(l->vm, sizeof l->vm, "%s", vm);
+    snprintf(l->job, sizeof l->job, "%s", job);
+    l->stale = stale;
+    if (leftover_try(l, &active, &err)) {
+        if (err.message[0] && active)
+            vs_error("job %s: %s", job, err.message);
+        else if (err.message[0])
+            vs_warn("job %s: %s", job, err.message);
+        free(l);
+        return;
+    }
+    vs_info("job %s: %s: %s; trying again each second for %d s", job, vm,
+            active ? "still active here" : err.message, LEFTOVER_RETRY_S);
+    if (pthread_create(&th, NULL, leftover_later, l) != 0)
+        free(l);
+    else
+        pthread_detach(th);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* hostagent/leftover.h: what a move that ended badly leaves in libvirt on
+ * this host goes: the persistent definition of a VM that does not run here
+ * (the destination's after a failed move; the source's when its libvirtd
+ * died before Confirm, so VIR_MIGRATE_UNDEFINE_SOURCE never ran). */
+#ifndef VSM_HOSTAGENT_LEFTOVER_H
+#define VSM_HOSTAGENT_LEFTOVER_H
+
+#include <stdbool.h>
+
+#define LEFTOVER_RETRY_S 60
+
+/* Undefine vm here once libvirt answers and the domain is not active: at
+ * once if it can; else a thread of its own asks each second for
+ * LEFTOVER_RETRY_S (libvirtd restarts after it died in the move, or still
+ * recovers the migration and ends its QEMU). With stale (the destination
+ * said the VM runs there, holding its writer), a copy paused here is turned
+ * off first: it can never take the writer back, so it can never run.
+ * Otherwise, or if it runs, an active domain stays and is logged. job names
+ * the move in the log. */
+void leftover_forget(const char *libvirt_uri, const char *vm, const char *job, bool stale);
+
+#endif
