@@ -10,6 +10,13 @@
 
 #include "hostagent/daemon.h"
 
+/* still in its handshake: what the limits on unauthenticated connections count */
+static bool
+pending(const struct conn *o)
+{
+    return !o->authenticated && !o->established && !o->evicted && !o->local;
+}
+
 static bool
 same_address(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
 {
@@ -24,15 +31,16 @@ same_address(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
     return false;
 }
 
-/* Make the oldest unauthenticated connection go, from addr (or from
- * anywhere when addr is NULL). Under a->lock. */
+/* Make the oldest unfinished handshake go, from addr (or from anywhere
+ * when addr is NULL), if it started before not_after_ms. Under a->lock. */
 static bool
-evict_oldest(struct agent *a, const struct sockaddr_storage *addr)
+evict_oldest(struct agent *a, const struct sockaddr_storage *addr, long long not_after_ms)
 {
     struct conn *victim = NULL;
 
     for (struct conn *o = a->conns; o; o = o->next)
-        if (!o->authenticated && !o->evicted && !o->local && (addr == NULL || same_address(&o->addr, addr)) &&
+        if (pending(o) && (addr == NULL || same_address(&o->addr, addr)) &&
+            o->started_ms <= not_after_ms &&
             (victim == NULL || o->started_ms < victim->started_ms))
             victim = o;
     if (victim == NULL)
@@ -43,34 +51,74 @@ evict_oldest(struct agent *a, const struct sockaddr_storage *addr)
 }
 
 bool
-conns_admit(struct agent *a, struct conn *c, const struct agent_config *cfg)
+conns_admit(struct agent *a, struct conn *c, const struct agent_config *cfg,
+            enum conns_limit *why)
 {
     int total = 0, unauth = 0, from_addr = 0;
+    long long old = c->started_ms - CONNS_MAKE_WAY_AGE_MS;
     bool ok = true;
 
+    *why = CONNS_LIMIT_NONE;
     pthread_mutex_lock(&a->lock);
     for (struct conn *o = a->conns; o; o = o->next) {
         if (o->evicted)
             continue;
         total++;
-        if (!o->authenticated && !o->local) {
+        if (pending(o)) {
             unauth++;
             from_addr += same_address(&o->addr, &c->addr);
         }
     }
-    if (!c->local && from_addr >= cfg->max_unauthenticated_per_address && evict_oldest(a, &c->addr)) {
-        unauth--;
-        total--;
+    if (!c->local && from_addr >= cfg->max_unauthenticated_per_address) {
+        if (evict_oldest(a, &c->addr, old)) {
+            unauth--;
+            total--;
+        } else {
+            ok = false;
+            *why = CONNS_LIMIT_PER_ADDRESS;
+        }
     }
-    if (!c->local && unauth >= cfg->max_unauthenticated && evict_oldest(a, NULL))
-        total--;
-    if (total >= cfg->max_connections && !evict_oldest(a, NULL))
+    if (ok && !c->local && unauth >= cfg->max_unauthenticated) {
+        if (evict_oldest(a, NULL, old))
+            total--;
+        else {
+            ok = false;
+            *why = CONNS_LIMIT_UNAUTHENTICATED;
+        }
+    }
+    if (ok && total >= cfg->max_connections && !evict_oldest(a, NULL, c->started_ms)) {
         ok = false;
+        *why = CONNS_LIMIT_CONNECTIONS;
+    }
     if (ok) {
         c->agent = a;
         c->next = a->conns;
         a->conns = c;
     }
+    pthread_mutex_unlock(&a->lock);
+    return ok;
+}
+
+const char *
+conns_limit_setting(enum conns_limit l)
+{
+    switch (l) {
+    case CONNS_LIMIT_PER_ADDRESS: return "max_unauthenticated_per_address";
+    case CONNS_LIMIT_UNAUTHENTICATED: return "max_unauthenticated";
+    case CONNS_LIMIT_CONNECTIONS: return "max_connections";
+    case CONNS_LIMIT_NONE: break;
+    }
+    return "none";
+}
+
+bool
+conns_mark_established(struct agent *a, struct conn *c)
+{
+    bool ok;
+
+    pthread_mutex_lock(&a->lock);
+    ok = !c->evicted;
+    c->established = ok;
     pthread_mutex_unlock(&a->lock);
     return ok;
 }

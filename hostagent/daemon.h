@@ -42,6 +42,7 @@ struct conn {
     int fd;
     bool local;
     bool authenticated;
+    bool established;              /* its Kerberos exchange is complete: never evicted */
     bool evicted;
     long long started_ms;
     struct sockaddr_storage addr;
@@ -72,9 +73,27 @@ void settings_put(struct agent *a, struct settings *s);
 void settings_swap(struct agent *a, struct settings *s);
 
 /* ---- conns.c ---- */
-/* Room for c (not yet listed)? Slow or idle handshakes make way: the oldest
- * from the same address first, then the oldest of all. Lists c when true. */
-bool conns_admit(struct agent *a, struct conn *c, const struct agent_config *cfg);
+/* Room for c (not yet listed)? Past max_unauthenticated_per_address or
+ * max_unauthenticated, the oldest unfinished handshake (from the same
+ * address first) makes way if it is CONNS_MAKE_WAY_AGE_MS old, so an idle
+ * flood cannot keep an admin out; if every one is younger (a burst of real
+ * clients, all still working), c is refused instead and its client tries
+ * again. Past max_connections the oldest makes way at any age. Lists c when
+ * true; else *why says which limit. */
+#define CONNS_MAKE_WAY_AGE_MS 2000
+enum conns_limit {
+    CONNS_LIMIT_NONE,
+    CONNS_LIMIT_PER_ADDRESS,       /* max_unauthenticated_per_address */
+    CONNS_LIMIT_UNAUTHENTICATED,   /* max_unauthenticated */
+    CONNS_LIMIT_CONNECTIONS,       /* max_connections */
+};
+bool conns_admit(struct agent *a, struct conn *c, const struct agent_config *cfg,
+                 enum conns_limit *why);
+/* The setting in [limits] behind a limit. */
+const char *conns_limit_setting(enum conns_limit l);
+/* c's Kerberos exchange is complete (called before its last token goes):
+ * from now on it is never evicted. false if it was evicted already. */
+bool conns_mark_established(struct agent *a, struct conn *c);
 /* Take c off the connection list (it is no longer a candidate for eviction). */
 void conns_forget(struct agent *a, struct conn *c);
 /* Mark c authenticated as user, unless user has max_connections_per_user

@@ -140,6 +140,15 @@ serve_requests(struct wire *w, struct conn *c, const struct authz_decision *who,
     free(m);
 }
 
+/* the Kerberos exchange is complete: the connection no longer makes way */
+static bool
+handshake_established(void *arg)
+{
+    struct conn *c = arg;
+
+    return conns_mark_established(c->agent, c);
+}
+
 void *
 session_run(void *arg)
 {
@@ -166,7 +175,8 @@ session_run(void *arg)
     } else {
         struct krb_context *ctx;
         krb_accept_begin(s->acc, &ctx, &err);
-        if (!wire_handshake_accept(&w, ctx, cfg->handshake_timeout_ms, &err)) {
+        if (!wire_handshake_accept(&w, ctx, cfg->handshake_timeout_ms, handshake_established,
+                                   c, &err)) {
             /* A failed Kerberos exchange is an attempt to get in: audit it.
              * Noise (a port scan, garbage, a client that went away) is only logged. */
             if (err.code == VS_ERR_AUTH || err.code == VS_ERR_DENIED) {

@@ -201,9 +201,17 @@ accept_one(int lfd, bool local)
         vs_info("%s: refused: not in allowed_subnets", c->address);
         goto refuse;
     }
-    if (!conns_admit(&agent, c, cfg)) {
-        vs_warn("%s: refused: %d connections, the limit (max_connections in [limits])",
-                c->address, cfg->max_connections);
+    enum conns_limit limit;
+    if (!conns_admit(&agent, c, cfg, &limit)) {
+        /* a burst of real clients meets the handshake limits too (they try
+         * again): only the hard limit is worth a warning */
+        if (limit == CONNS_LIMIT_CONNECTIONS)
+            vs_warn("%s: refused: %d connections, the limit (max_connections in [limits])",
+                    c->address, cfg->max_connections);
+        else
+            vs_info("%s: refused: at %s in [limits], and no unfinished handshake is %d s old "
+                    "to make way (the client tries again)", c->address, conns_limit_setting(limit),
+                    CONNS_MAKE_WAY_AGE_MS / 1000);
         goto refuse;
     }
 

@@ -241,7 +241,7 @@ wire_handshake_initiate(struct wire *w, struct krb_context *ctx, void *first, si
 
 bool
 wire_handshake_accept(struct wire *w, struct krb_context *ctx, long long timeout_ms,
-                      struct vs_error *err)
+                      bool (*established)(void *arg), void *arg, struct vs_error *err)
 {
     long long deadline = wire_now_ms() + timeout_ms;
     bool done = false;
@@ -267,6 +267,12 @@ wire_handshake_accept(struct wire *w, struct krb_context *ctx, long long timeout
         }
         if (!krb_context_step(ctx, f.payload, f.len, &out, &outlen, &done, err)) {
             free(out);
+            return false;
+        }
+        if (done && established && !established(arg)) {
+            free(out);
+            vs_error_set(err, VS_ERR_UNAVAILABLE, "the connection made way for newer ones "
+                         "before its handshake ended (the limits in [limits])");
             return false;
         }
         if (outlen > 0) {

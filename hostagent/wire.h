@@ -58,9 +58,12 @@ int wire_recv_frame(struct wire *w, struct vsm_frame *f, long long deadline_ms,
 bool wire_handshake_initiate(struct wire *w, struct krb_context *ctx, void *first, size_t firstlen,
                              bool first_done, long long timeout_ms, struct vs_error *err);
 /* Server side: accept with ctx (taken over) until complete, all within
- * timeout_ms. The caller then authorises krb_context_peer(w->ctx). */
+ * timeout_ms. Once the context is complete, before the last token goes,
+ * established(arg) is asked whether the connection may go on (NULL: yes):
+ * the client takes that token as the end of the handshake. The caller then
+ * authorises krb_context_peer(w->ctx). */
 bool wire_handshake_accept(struct wire *w, struct krb_context *ctx, long long timeout_ms,
-                           struct vs_error *err);
+                           bool (*established)(void *arg), void *arg, struct vs_error *err);
 /* Tell the peer why it is refused, in one ERROR frame with the kind of
  * refusal as a code (best effort). */
 void wire_send_refusal(struct wire *w, enum vs_errcode code, const char *why);
