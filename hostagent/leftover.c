@@ -106,3 +106,69 @@ leftover_forget(const char *libvirt_uri, const char *vm, const char *job, bool s
     else
         pthread_detach(th);
 }
+
+/* one try: true when it is over (anything but no answer) */
+static bool
+resume_try(const struct leftover *l)
+{
+    struct vs_error err;
+
+    switch (virt_resume_after_migration(l->uri, l->vm, &err)) {
+    case VIRT_RESUME_NO_ANSWER:
+        return false;
+    case VIRT_RESUME_DONE:
+        vs_info("job %s: %s resumed here: libvirt left it paused by the failed move, which "
+                "its destination did not take", l->job, l->vm);
+        return true;
+    case VIRT_RESUME_REFUSED:
+        vs_warn("job %s: %s (it stays paused: 'virsh resume %s' once the cause is fixed)",
+                l->job, err.message, l->vm);
+        return true;
+    case VIRT_RESUME_RUNS:
+    case VIRT_RESUME_LEFT:
+        break;
+    }
+    return true;
+}
+
+static void *
+resume_later(void *arg)
+{
+    struct leftover *l = arg;
+    struct timespec second = { 1, 0 };
+    bool over = false;
+
+    for (int i = 0; i < LEFTOVER_RETRY_S && !over; i++) {
+        nanosleep(&second, NULL);
+        over = resume_try(l);
+    }
+    if (!over)
+        vs_warn("job %s: libvirt did not answer for %d s: %s may be left paused by the failed "
+                "move ('virsh resume %s' here: its destination did not take it)", l->job,
+                LEFTOVER_RETRY_S, l->vm, l->vm);
+    free(l);
+    return NULL;
+}
+
+void
+leftover_resume_source(const char *libvirt_uri, const char *vm, const char *job)
+{
+    struct leftover *l = calloc(1, sizeof *l);
+    pthread_t th;
+
+    if (l == NULL)
+        return;
+    snprintf(l->uri, sizeof l->uri, "%s", libvirt_uri);
+    snprintf(l->vm, sizeof l->vm, "%s", vm);
+    snprintf(l->job, sizeof l->job, "%s", job);
+    if (resume_try(l)) {
+        free(l);
+        return;
+    }
+    vs_info("job %s: libvirt does not answer; %s is resumed once it does (each second for %d s)",
+            job, vm, LEFTOVER_RETRY_S);
+    if (pthread_create(&th, NULL, resume_later, l) != 0)
+        free(l);
+    else
+        pthread_detach(th);
+}

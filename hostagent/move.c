@@ -674,6 +674,7 @@ destination_prepare(struct request_ctx *r, struct move *m, const char *xml, stru
 }
 
 struct destination_result {
+    bool answered;                     /* move-end had an answer */
     bool handed_off;
     int64_t resumed_at;
     long long handoff_ms;
@@ -699,6 +700,7 @@ destination_end(struct move *m, struct wire *w, bool migrated, struct destinatio
     vsm_message_add_u64(&req, VSM_TAG_RESULT, migrated ? VS_OK : VS_ERR_INTERNAL);
     if (agent_call(w, &req, NULL, NULL, reply, &buf, PEER_TIMEOUT_MS, &err)) {
         uint64_t v;
+        out->answered = true;
         if (vsm_message_u64(reply, VSM_TAG_RESUMED_AT, &v)) {
             out->resumed_at = (int64_t)v;
             out->handed_off = true;
@@ -783,7 +785,12 @@ reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool time
     /* exit 1 (vsmigrate(1)): the move ran and failed, the VM stays */
     enum vs_errcode code = timed_out ? VS_ERR_TIMEOUT : VS_ERR_FAILED;
 
-    if (virDomainGetState(m->dom, &state, &reason, 0) != 0)
+    bool known = virDomainGetState(m->dom, &state, &reason, 0) == 0;
+    if (!known && d->answered && !d->handed_off)
+        snprintf(where, sizeof where, "libvirt on %s lost track of %s, and %s did not take it: "
+                 "it runs again here once libvirt answers ('vsmigrate list --host %s' says when)",
+                 r->agent->host, m->job.vm, m->job.to, r->agent->host);
+    else if (!known)
         snprintf(where, sizeof where, "libvirt on %s no longer knows %s: 'vsmigrate list "
                  "--host %s' and '--host %s' say where it runs", r->agent->host, m->job.vm,
                  r->agent->host, m->job.to);
@@ -1143,6 +1150,11 @@ do_move(struct request_ctx *r)
                 "goes", m->job.id, m->job.to, m->job.vm, m->migrate_error);
         leftover_forget(r->s->cfg->libvirt_uri, m->job.vm, m->job.id, true);
     }
+    if (m->migrate_rc != 0 && !d.handed_off && d.answered)
+        /* the destination's job is over without the writer: it never takes
+         * the VM, so the copy here is the VM, even if libvirt here lost
+         * track of the migration */
+        leftover_resume_source(r->s->cfg->libvirt_uri, m->job.vm, m->job.id);
     if (m->migrate_rc == 0 || d.handed_off) {
         long long total = wire_now_ms() - t0;
         send_progress(r, m, "saving definition", &pr, total, &(bool){ false });

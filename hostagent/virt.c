@@ -387,6 +387,32 @@ virt_turn_off_paused(const char *uri, const char *name, struct vs_error *err)
     return turn_off(uri, name, true, err);
 }
 
+enum virt_resume
+virt_resume_after_migration(const char *uri, const char *name, struct vs_error *err)
+{
+    virConnectPtr c;
+    virDomainPtr d = domain_lookup(uri, name, &c, err);
+    int state = 0, reason = 0;
+    enum virt_resume r = VIRT_RESUME_LEFT;
+
+    if (c == NULL)
+        return VIRT_RESUME_NO_ANSWER;
+    if (d == NULL || virDomainGetState(d, &state, &reason, 0) != 0)
+        r = VIRT_RESUME_LEFT;
+    else if (state == VIR_DOMAIN_RUNNING)
+        r = VIRT_RESUME_RUNS;
+    else if (state != VIR_DOMAIN_PAUSED || reason != VIR_DOMAIN_PAUSED_MIGRATION)
+        r = VIRT_RESUME_LEFT;
+    else if (virDomainResume(d) == 0)
+        r = VIRT_RESUME_DONE;
+    else {
+        vs_error_set(err, VS_ERR_INTERNAL, "libvirt did not resume %s: %s", name, last_error());
+        r = VIRT_RESUME_REFUSED;
+    }
+    domain_done(c, d);
+    return r;
+}
+
 bool
 virt_paused_for_migration(const char *uri, const char *name, struct vs_error *err)
 {

@@ -81,6 +81,21 @@ bool virt_running(const char *uri, const char *name);
 enum virt_finish { VIRT_FINISH_RESUMED, VIRT_FINISH_ENDED, VIRT_FINISH_UNDECIDED };
 enum virt_finish virt_wait_finish(const char *uri, const char *name, long long timeout_ms);
 
+/* Resume name if libvirt left it paused by its migration: a libvirtd that
+ * died in an outgoing migration comes back with the domain paused, since
+ * it cannot know how the destination ended. The caller knows (the
+ * destination said it did not take the VM). The lock plugin's Acquire
+ * takes the writer back first, or the resume fails. */
+enum virt_resume {
+    VIRT_RESUME_NO_ANSWER,    /* libvirt does not answer (err) */
+    VIRT_RESUME_DONE,         /* resumed now */
+    VIRT_RESUME_RUNS,         /* it runs already */
+    VIRT_RESUME_LEFT,         /* gone, or paused for another reason: left alone */
+    VIRT_RESUME_REFUSED,      /* libvirt refused the resume (err) */
+};
+enum virt_resume virt_resume_after_migration(const char *uri, const char *name,
+                                             struct vs_error *err);
+
 /* Turn name off if it is paused here (its definition stays): a stale copy
  * whose VM runs elsewhere. true when it was paused and is off now; false
  * with err.code VS_ERR_NOTFOUND when it is not paused here. */
