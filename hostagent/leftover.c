@@ -17,6 +17,31 @@ struct leftover {
     bool stale;
 };
 
+static struct leftover *
+leftover_new(const char *uri, const char *vm, const char *job)
+{
+    struct leftover *l = calloc(1, sizeof *l);
+
+    if (l != NULL) {
+        snprintf(l->uri, sizeof l->uri, "%s", uri);
+        snprintf(l->vm, sizeof l->vm, "%s", vm);
+        snprintf(l->job, sizeof l->job, "%s", job);
+    }
+    return l;
+}
+
+/* go on in a thread of its own, which frees l */
+static void
+leftover_later(void *(*each_second)(void *), struct leftover *l)
+{
+    pthread_t th;
+
+    if (pthread_create(&th, NULL, each_second, l) != 0)
+        free(l);
+    else
+        pthread_detach(th);
+}
+
 /* one try: true when it is over (gone, runs here after all, or libvirt
  * refused the undefine) */
 static bool
@@ -45,7 +70,7 @@ leftover_try(const struct leftover *l, bool *active, struct vs_error *err)
 }
 
 static void *
-leftover_later(void *arg)
+forget_later(void *arg)
 {
     struct leftover *l = arg;
     struct timespec second = { 1, 0 };
@@ -80,16 +105,12 @@ leftover_later(void *arg)
 void
 leftover_forget(const char *libvirt_uri, const char *vm, const char *job, bool stale)
 {
-    struct leftover *l = calloc(1, sizeof *l);
+    struct leftover *l = leftover_new(libvirt_uri, vm, job);
     struct vs_error err;
     bool active;
-    pthread_t th;
 
     if (l == NULL)
         return;
-    snprintf(l->uri, sizeof l->uri, "%s", libvirt_uri);
-    snprintf(l->vm, sizeof l->vm, "%s", vm);
-    snprintf(l->job, sizeof l->job, "%s", job);
     l->stale = stale;
     if (leftover_try(l, &active, &err)) {
         if (err.message[0] && active)
@@ -101,10 +122,7 @@ leftover_forget(const char *libvirt_uri, const char *vm, const char *job, bool s
     }
     vs_info("job %s: %s: %s; trying again each second for %d s", job, vm,
             active ? "still active here" : err.message, LEFTOVER_RETRY_S);
-    if (pthread_create(&th, NULL, leftover_later, l) != 0)
-        free(l);
-    else
-        pthread_detach(th);
+    leftover_later(forget_later, l);
 }
 
 /* one try: true when it is over (anything but no answer) */
@@ -153,22 +171,15 @@ resume_later(void *arg)
 void
 leftover_resume_source(const char *libvirt_uri, const char *vm, const char *job)
 {
-    struct leftover *l = calloc(1, sizeof *l);
-    pthread_t th;
+    struct leftover *l = leftover_new(libvirt_uri, vm, job);
 
     if (l == NULL)
         return;
-    snprintf(l->uri, sizeof l->uri, "%s", libvirt_uri);
-    snprintf(l->vm, sizeof l->vm, "%s", vm);
-    snprintf(l->job, sizeof l->job, "%s", job);
     if (resume_try(l)) {
         free(l);
         return;
     }
     vs_info("job %s: libvirt does not answer; %s is resumed once it does (each second for %d s)",
             job, vm, LEFTOVER_RETRY_S);
-    if (pthread_create(&th, NULL, resume_later, l) != 0)
-        free(l);
-    else
-        pthread_detach(th);
+    leftover_later(resume_later, l);
 }

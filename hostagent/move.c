@@ -56,6 +56,8 @@
 #define TICK_MS 500
 #define PEER_TIMEOUT_MS 30000
 #define HOLD_START_MIB 16              /* a test build's memory copy, until the hold */
+/* libvirt's "no cap" for QEMU: the largest MiB/s it takes */
+#define BANDWIDTH_NO_CAP_MIB ((unsigned long long)INT64_MAX >> 20)
 
 struct move {
     struct agent *agent;
@@ -515,12 +517,15 @@ migrate_run(void *arg)
         flags |= VIR_MIGRATE_PARALLEL;
         virTypedParamsAddInt(&p, &np, &maxp, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, (int)m->parallel);
     }
-    if (m->bandwidth_mib > 0)
-        virTypedParamsAddULLong(&p, &np, &maxp, VIR_MIGRATE_PARAM_BANDWIDTH, m->bandwidth_mib);
-    else if (test_hook_waiting(m->s->cfg->runtime_dir, "memory-copy"))
+    /* always said, "no cap" too: QEMU keeps a domain's last speed (an
+     * admin's virsh migrate-setspeed, or a held copy that failed), and a
+     * move must not inherit it */
+    unsigned long long mib = m->bandwidth_mib > 0 ? m->bandwidth_mib : BANDWIDTH_NO_CAP_MIB;
+    if (m->bandwidth_mib == 0 && test_hook_waiting(m->s->cfg->runtime_dir, "memory-copy"))
         /* a fast copy can end between two ticks, before the hold; this
          * pace gives the hold a few ticks while memory flows */
-        virTypedParamsAddULLong(&p, &np, &maxp, VIR_MIGRATE_PARAM_BANDWIDTH, HOLD_START_MIB);
+        mib = HOLD_START_MIB;
+    virTypedParamsAddULLong(&p, &np, &maxp, VIR_MIGRATE_PARAM_BANDWIDTH, mib);
     if (m->compress) {
         /* one stream: XBZRLE (libvirt 9.0 offers no other that QEMU 10
          * keeps); multifd: zstd, checked available at the request */
@@ -844,8 +849,7 @@ hold_memory_copy(struct request_ctx *r, struct move *m, const struct progress *p
         if (virDomainMigrateSetMaxSpeed(m->dom, 1, 0) == 0)
             m->held = true;
     } else if (m->held && !test_hook_holding(dir, "memory-copy")) {
-        /* libvirt's "no cap" for QEMU is the largest MiB/s it takes */
-        virDomainMigrateSetMaxSpeed(m->dom, m->bandwidth_mib ? m->bandwidth_mib : INT64_MAX >> 20, 0);
+        virDomainMigrateSetMaxSpeed(m->dom, m->bandwidth_mib ? m->bandwidth_mib : BANDWIDTH_NO_CAP_MIB, 0);
         m->held = false;
     }
 }
