@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* hostagent/leftover.c: a failed move's leftover definition goes
- * (leftover.h). */
+/* hostagent/leftover.c: what a move that ended badly leaves in libvirt on
+ * this host, put right once libvirt answers (leftover.h). The retries live
+ * in the agent's memory: an agent restarted within their minute leaves the
+ * rest to the admin ('vsmigrate list' on the host shows the copy). */
 #include <config.h>
 
 #include <pthread.h>
@@ -125,22 +127,20 @@ leftover_forget(const char *libvirt_uri, const char *vm, const char *job, bool s
     leftover_later(forget_later, l);
 }
 
-/* one try: true when it is over (anything but no answer) */
+/* one try: true when it is over (resumed, runs, or not ours to resume);
+ * false, with err, while libvirt does not answer or refuses: a refusal is
+ * the lock plugin's, and its cause may pass (a disk export that died in
+ * the move is started again by the supervisor within seconds) */
 static bool
-resume_try(const struct leftover *l)
+resume_try(const struct leftover *l, struct vs_error *err)
 {
-    struct vs_error err;
-
-    switch (virt_resume_after_migration(l->uri, l->vm, &err)) {
+    switch (virt_resume_after_migration(l->uri, l->vm, err)) {
     case VIRT_RESUME_NO_ANSWER:
+    case VIRT_RESUME_REFUSED:
         return false;
     case VIRT_RESUME_DONE:
         vs_info("job %s: %s resumed here: libvirt left it paused by the failed move, which "
                 "its destination did not take", l->job, l->vm);
-        return true;
-    case VIRT_RESUME_REFUSED:
-        vs_warn("job %s: %s (it stays paused: 'virsh resume %s' once the cause is fixed)",
-                l->job, err.message, l->vm);
         return true;
     case VIRT_RESUME_RUNS:
     case VIRT_RESUME_LEFT:
@@ -154,16 +154,17 @@ resume_later(void *arg)
 {
     struct leftover *l = arg;
     struct timespec second = { 1, 0 };
+    struct vs_error err;
     bool over = false;
 
     for (int i = 0; i < LEFTOVER_RETRY_S && !over; i++) {
         nanosleep(&second, NULL);
-        over = resume_try(l);
+        over = resume_try(l, &err);
     }
     if (!over)
-        vs_warn("job %s: libvirt did not answer for %d s: %s may be left paused by the failed "
-                "move ('virsh resume %s' here: its destination did not take it)", l->job,
-                LEFTOVER_RETRY_S, l->vm, l->vm);
+        vs_warn("job %s: %s stays paused by the failed move after %d s: %s ('virsh resume %s' "
+                "here once that is fixed: its destination did not take it)", l->job, l->vm,
+                LEFTOVER_RETRY_S, err.message, l->vm);
     free(l);
     return NULL;
 }
@@ -175,11 +176,12 @@ leftover_resume_source(const char *libvirt_uri, const char *vm, const char *job)
 
     if (l == NULL)
         return;
-    if (resume_try(l)) {
+    struct vs_error err;
+    if (resume_try(l, &err)) {
         free(l);
         return;
     }
-    vs_info("job %s: libvirt does not answer; %s is resumed once it does (each second for %d s)",
-            job, vm, LEFTOVER_RETRY_S);
+    vs_info("job %s: %s is not resumed yet: %s; trying again each second for %d s", job, vm,
+            err.message, LEFTOVER_RETRY_S);
     leftover_later(resume_later, l);
 }

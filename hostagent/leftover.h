@@ -23,9 +23,11 @@ void leftover_forget(const char *libvirt_uri, const char *vm, const char *job, b
 /* After a failed move whose destination said it did not take the VM (its
  * job there is over, so it never will): if libvirt here died in the move,
  * it comes back with the VM paused by the migration and leaves it so (it
- * cannot know how the destination ended); resume it. Asks now, then each
- * second for LEFTOVER_RETRY_S in a thread of its own while libvirt does
- * not answer; a VM that runs already, or is paused for another reason, is
+ * cannot know how the destination ended); if libvirt's own resume failed
+ * (the lock plugin could not take the writer back: a disk export died),
+ * the same. Resume it: now, then each second for LEFTOVER_RETRY_S in a
+ * thread of its own while libvirt does not answer or the resume is
+ * refused; a VM that runs already, or is paused for another reason, is
  * left alone. */
 void leftover_resume_source(const char *libvirt_uri, const char *vm, const char *job);
 

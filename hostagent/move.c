@@ -801,6 +801,15 @@ reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool time
                  r->agent->host, m->job.to);
     else if (state == VIR_DOMAIN_RUNNING)
         snprintf(where, sizeof where, "%s runs on %s, as before", m->job.vm, r->agent->host);
+    else if (state == VIR_DOMAIN_PAUSED && d->answered && !d->handed_off)
+        /* libvirt's resume after the failed Finish met a lock plugin that
+         * could not take the writer back yet (a disk export died in the
+         * move): leftover_resume_source tries again */
+        snprintf(where, sizeof where, "%s is paused on %s: libvirt could not resume it, its "
+                 "disks' writer could not be taken back yet; %s did not take it, so the agent "
+                 "here resumes it as soon as it can, for a minute ('vsmigrate list --host %s' "
+                 "says when; after that, 'virsh resume %s' there once the cause is fixed)",
+                 m->job.vm, r->agent->host, m->job.to, r->agent->host, m->job.vm);
     else if (state == VIR_DOMAIN_PAUSED)
         /* libvirt resumed it after a failed Finish, and the lock plugin could
          * not take the writer back: either nobody can (a refusing file
