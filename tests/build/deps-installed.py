@@ -277,6 +277,9 @@ def shell_commands(path):
     # here-documents are data, not commands
     src = re.sub(r"<<-?\s*'?(\w+)'?[^\n]*\n.*?\n\s*\1\n", '\n', src, flags=re.S)
     src = strip_strings_and_comments(src)
+    # arithmetic is data: $((covered + 1)) runs no program named covered
+    # (a Debian package of that name made the variable look like one)
+    src = re.sub(r'\$\(\((?:[^()]|\([^()]*\))*\)\)', ' Q ', src)
     # arrays and case patterns are data too
     src = re.sub(r'=\((?:[^()]|\n)*\)', '=Q', src)
     src = re.sub(r'^\s*[^\s()]+(?:\s*\|\s*[^\s()]+)*\)', ' ', src, flags=re.M)
