@@ -57,7 +57,9 @@ leftover_try(const struct leftover *l, bool *active, struct vs_error *err)
         *active = true;
         if (l->stale)
             vs_error_set(err, VS_ERR_INTERNAL, "%s RUNS here, though its destination said it "
-                         "runs there: 'vsmigrate list' on both hosts", l->vm);
+                         "runs there and holds its disks' writer: 'vsmigrate list' on both "
+                         "hosts; the copy that cannot write (its guest pauses on an I/O error) "
+                         "is the stale one, turn it off there with virsh destroy", l->vm);
         else
             vs_info("job %s: %s runs here after all: kept", l->job, l->vm);
         return true;

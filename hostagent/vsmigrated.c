@@ -204,12 +204,14 @@ accept_one(int lfd, bool local)
     enum conns_limit limit;
     if (!conns_admit(&agent, c, cfg, &limit)) {
         /* a burst of real clients meets the handshake limits too (they try
-         * again): only the hard limit is worth a warning */
+         * again), and so does every connection of an idle flood: only the
+         * hard limit is worth a line at the default level, as a connection
+         * dropped before authentication is (session.c) */
         if (limit == CONNS_LIMIT_CONNECTIONS)
             vs_warn("%s: refused: %d connections, the limit (max_connections in [limits])",
                     c->address, cfg->max_connections);
         else
-            vs_info("%s: refused: at %s in [limits], and no unfinished handshake is %d s old "
+            vs_debug("%s: refused: at %s in [limits], and no unfinished handshake is %d s old "
                     "to make way (the client tries again)", c->address, conns_limit_setting(limit),
                     CONNS_MAKE_WAY_AGE_MS / 1000);
         goto refuse;
