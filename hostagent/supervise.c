@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
 #include "hostagent/exports.h"
+#include "hostagent/repeats.h"
 #include "hostagent/supervise.h"
 #include "smbio/control_client.h"
 
@@ -63,6 +65,28 @@ exports_restore(const struct settings *s, const struct domxml_info *vm, bool tak
     return ok;
 }
 
+/* The supervisor's last warning about each VM (repeats.h): one that stays
+ * true is said again every SUPERVISE_REPEAT_S, not each tick. What the
+ * supervisor did (an export started again, a VM resumed) is always said,
+ * and ends the VM's trouble. Only the supervisor's thread touches this. */
+#define SUPERVISE_REPEAT_S 300
+static struct repeats supervise_said;
+
+static void __attribute__((format(printf, 2, 3)))
+supervise_warn(const char *vm, const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    struct timespec now;   /* monotonic: a clock set back must not mute it */
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (repeats_should_say(&supervise_said, vm, text, now.tv_sec, SUPERVISE_REPEAT_S))
+        vs_warn("%s: %s", vm, text);
+}
+
 static void
 supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
 {
@@ -104,17 +128,20 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
     if (!ours || (!dead && !ioerror))
         goto out_vm;
     if (!exports_restore(s, vm, take, &restarted, why, sizeof why)) {
-        vs_warn("%s: %s its disk export%s: %s; it stays %s", name,
-                restarted ? "started again" : "could not bring back", restarted ? " but" : "", why,
-                ioerror ? "paused" : "as it is");
+        supervise_warn(name, "%s its disk export%s: %s; it stays %s",
+                       restarted ? "started again" : "could not bring back", restarted ? " but" : "",
+                       why, ioerror ? "paused" : "as it is");
     } else if (!take) {
+        repeats_forget(&supervise_said, name);
         vs_warn("%s: a disk export had died under it while it was paused: started again, in "
                 "standby (a resume takes the writer)", name);
     } else if (ioerror && virDomainResume(d) != 0) {
         virErrorPtr ve = virGetLastError();
-        vs_warn("%s: its disk export%s back, but libvirt did not resume it: %s", name,
-                restarted ? " started again and is" : " is", ve && ve->message ? ve->message : "?");
+        supervise_warn(name, "its disk export%s back, but libvirt did not resume it: %s",
+                       restarted ? " started again and is" : " is",
+                       ve && ve->message ? ve->message : "?");
     } else {
+        repeats_forget(&supervise_said, name);
         vs_warn("%s: %s%s", name, restarted ? "a disk export had died under it: started again, "
                 "holding the writer" : "its disk exports hold the writer",
                 ioerror ? "; resumed it (an I/O error had paused it: the failed request ran again)"

@@ -18,7 +18,10 @@
  * leaves a stale copy that must never run) is not resumed: its exports wait
  * in standby for an admin's resume, whose lock-plugin Acquire takes the
  * writer if the fence allows. Each tick also removes the private ccache directories
- * (common/ccdir.h) of processes that died without removing theirs. */
+ * (common/ccdir.h) of processes that died without removing theirs. A
+ * warning that stays true (an export that cannot start, a resume refused)
+ * is logged when it first happens or changes, then every 5 minutes
+ * (repeats.h), not each tick. */
 #ifndef VSM_HOSTAGENT_SUPERVISE_H
 #define VSM_HOSTAGENT_SUPERVISE_H
 
