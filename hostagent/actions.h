@@ -46,7 +46,8 @@
       do_move_prepare, NULL)                                                                    \
     X(MOVE_END, "move-end", ROLE_PEER_FOR_ADMIN | ROLE_PEER_HOST, CLI_NONE, do_move_end, NULL)  \
     X(TUNNEL, "tunnel", ROLE_PEER_HOST, CLI_NONE, do_tunnel, NULL)                              \
-    X(HANDOFF_RELEASE, "handoff-release", ROLE_PEER_HOST, CLI_NONE, do_handoff_release, NULL)
+    X(HANDOFF_RELEASE, "handoff-release", ROLE_PEER_HOST, CLI_NONE, do_handoff_release, NULL)  \
+    X(VM_STATE, "vm-state", ROLE_PEER_HOST, CLI_NONE, do_vm_state, NULL)
 
 enum vsm_action {
     VSM_ACTION_NONE = 0,

@@ -157,7 +157,7 @@ authz_action_allowed(enum authz_role role, const char *action, enum vsm_action *
         vs_error_set(err, VS_ERR_DENIED, "'%s' may not be asked by a caller in the role %s%s",
                      action, authz_role_name(role),
                      info->roles & ROLE_ADMIN ? ": an admin asks the source host directly"
-                                              : ": only a peer host asks it, during a check");
+                                              : ": only a peer host asks it, in a check or a move");
         return false;
     }
     if (id)

@@ -22,6 +22,7 @@
 #include "hostagent/daemon.h"
 #include "hostagent/handoff.h"
 #include "hostagent/move.h"
+#include "hostagent/stalecopy.h"
 #include "hostagent/virt.h"
 #include "smbio/control_client.h"
 
@@ -46,8 +47,11 @@ handoff_release_writer(struct agent *a, const struct job *j, struct vs_error *er
                          a->host, j->vm, why);
             ok = false;
         }
-    if (ok)
+    if (ok) {
         jobs_set_phase(&a->jobs, j->id, "released", 1000);
+        /* the writer left: whoever it came from has nothing more to ask */
+        stalecopy_forget_arrival(s->cfg->runtime_dir, j->vm);
+    }
     settings_put(a, s);
     return ok;
 }
@@ -135,6 +139,12 @@ handoff_take_writer(struct agent *a, const char *vm, bool *no_job, struct vs_err
     jobs_set_taking(&a->jobs, j.id);
     h = j;
     ok = ask_source_release(a, s, &j, err);
+    /* the source let go: from now on its paused copy may be stale, and it
+     * may ask here whether the VM runs (stalecopy.h) */
+    struct vs_error noted;
+    if (ok && !stalecopy_note_arrival(s->cfg->runtime_dir, vm, j.from, &noted))
+        vs_warn("job %s: %s (the source's copy, if libvirt leaves it paused, is left for the "
+                "admin)", j.id, noted.message);
     if (ok && test_hook_armed(s->cfg->runtime_dir, "takeover")) {
         vs_error_set(err, VS_ERR_DENIED, "%s refused the take-over of %s's disks (a test hook: "
                      "test-hooks/fail-takeover in %s)", a->host, vm, s->cfg->runtime_dir);

@@ -61,6 +61,7 @@ static const struct {
     [VSM_TAG_QUEUED_MS] = { "queued_ms", U64, 8, MESSAGE },
     [VSM_TAG_VALUE] = { "value", U64, 8, RECORD },
     [VSM_TAG_NETWORK] = { "network", TEXT, 160, BOTH },
+    [VSM_TAG_RUNS_HERE] = { "runs_here", U64, 8, MESSAGE },
 };
 
 bool

@@ -83,6 +83,7 @@ enum vsm_tag {
     VSM_TAG_QUEUED_MS,      /* u64: how long a move waited for its turn */
     VSM_TAG_VALUE,          /* u64, in a check record: its figure (memory: free MiB there) */
     VSM_TAG_NETWORK,        /* text: the migration network a move went over, "CIDR via ADDRESS" */
+    VSM_TAG_RUNS_HERE,      /* u64 0 or 1, vm-state's answer: the VM runs there holding its writer */
     VSM__TAG_END
 };
 

@@ -818,10 +818,11 @@ reply_not_moved(struct request_ctx *r, struct move *m, bool cancelled, bool time
         snprintf(where, sizeof where, "%s is PAUSED on %s: it could not take its disks' writer "
                  "back. If 'vsmigrate list --host %s' shows it running there, the destination "
                  "took it over but libvirt's Finish never answered: this paused copy is stale "
-                 "and can never run ('virsh destroy %s; virsh undefine %s' on %s). Otherwise "
-                 "'virsh resume %s' on %s once the file server lets it write", m->job.vm,
-                 r->agent->host, m->job.to, m->job.vm, m->job.vm, r->agent->host, m->job.vm,
-                 r->agent->host);
+                 "and can never run, and the agent here turns it off and undefines it as soon "
+                 "as %s confirms it runs the VM holding its writer (seconds after the hosts "
+                 "hear each other again). Otherwise 'virsh resume %s' on %s once the file "
+                 "server lets it write", m->job.vm, r->agent->host, m->job.to, m->job.to,
+                 m->job.vm, r->agent->host);
     else
         snprintf(where, sizeof where, "%s is not running on %s (libvirt state %d): 'vsmigrate "
                  "list' on both hosts says where it is", m->job.vm, r->agent->host, state);

@@ -24,6 +24,7 @@
 #include "hostagent/domxml.h"
 #include "hostagent/placement.h"
 #include "hostagent/report.h"
+#include "hostagent/stalecopy.h"
 #include "hostagent/tool.h"
 #include "hostagent/virt.h"
 #include "krb/krb.h"

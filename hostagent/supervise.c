@@ -22,6 +22,8 @@
 #include "hostagent/domxml.h"
 #include "hostagent/exports.h"
 #include "hostagent/repeats.h"
+#include "hostagent/stalecopy.h"
+#include "hostagent/virt.h"
 #include "hostagent/supervise.h"
 #include "smbio/control_client.h"
 
@@ -87,6 +89,21 @@ supervise_warn(const char *vm, const char *fmt, ...)
         vs_warn("%s: %s", vm, text);
 }
 
+/* Did an I/O error pause d? libvirt says so in the reason, except when
+ * QEMU's stop reached it inside a migration job (the destination, just
+ * after Finish): then the reason is "unknown", and QEMU's own record of a
+ * disk error (query-block's io-status, virDomainGetDiskErrors) tells. An
+ * admin's pause is never "unknown". */
+static bool
+paused_by_io_error(virDomainPtr d, int state, int reason)
+{
+    if (state != VIR_DOMAIN_PAUSED)
+        return false;
+    if (reason == VIR_DOMAIN_PAUSED_IOERROR)
+        return true;
+    return reason == VIR_DOMAIN_PAUSED_UNKNOWN && virDomainGetDiskErrors(d, NULL, 0, 0) > 0;
+}
+
 static void
 supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
 {
@@ -98,7 +115,7 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
 
     if (name == NULL || virDomainGetState(d, &state, &reason, 0) != 0)
         return;
-    bool ioerror = state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR;
+    bool ioerror = paused_by_io_error(d, state, reason);
     /* paused for another reason (by an admin, or left paused by a failed
      * move: libvirt's Finish hole leaves a copy that must never run): its
      * exports come back in standby, nothing more; resuming it stays the
@@ -125,6 +142,12 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
         dead = dead || !export_paths(s->cfg->runtime_dir, vm, &vm->disks[i], l, &e, &err) ||
                !export_alive(&e, &pid);
     }
+    /* a copy a failed move left paused: stale if a peer runs the VM with
+     * its writer (libvirt's Finish hole); its exports still come back */
+    if (ours && virt_migration_paused(state, reason))
+        stalecopy_consider(a, name);
+    else if (ours && state == VIR_DOMAIN_RUNNING)
+        stalecopy_forget(name);
     if (!ours || (!dead && !ioerror))
         goto out_vm;
     if (!exports_restore(s, vm, take, &restarted, why, sizeof why)) {

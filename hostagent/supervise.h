@@ -12,7 +12,9 @@
  * gone it starts the export again (standby). For a VM that runs, or that an
  * I/O error paused, it then promotes every export of the VM (the fence:
  * refused while another host holds the writer, and then the VM stays
- * paused, with the reason logged) and resumes a VM an I/O error paused: the
+ * paused, with the reason logged) and resumes a VM an I/O error paused
+ * (libvirt's reason, or, when libvirt says "unknown" because QEMU's stop came
+ * inside a migration job, QEMU's own disk error): the
  * guest sees a pause, no error, and no write is lost. A VM paused for any
  * other reason (an admin's pause, a failed move: libvirt's Finish hole
  * leaves a stale copy that must never run) is not resumed: its exports wait

@@ -352,9 +352,11 @@ domain_done(virConnectPtr c, virDomainPtr d)
         virConnectClose(c);
 }
 
-/* destroy name if it is active (paused_only: if it is paused) */
+enum turn_off_which { TURN_OFF_ACTIVE, TURN_OFF_PAUSED, TURN_OFF_MIGRATION_PAUSED };
+
+/* destroy name if it is active, paused, or paused by a migration */
 static bool
-turn_off(const char *uri, const char *name, bool paused_only, struct vs_error *err)
+turn_off(const char *uri, const char *name, enum turn_off_which which, struct vs_error *err)
 {
     virConnectPtr c;
     virDomainPtr d = domain_lookup(uri, name, &c, err);
@@ -364,8 +366,10 @@ turn_off(const char *uri, const char *name, bool paused_only, struct vs_error *e
     if (c == NULL)
         return false;
     if (d == NULL || virDomainGetState(d, &state, &reason, 0) != 0 ||
-        state == VIR_DOMAIN_SHUTOFF || (paused_only && state != VIR_DOMAIN_PAUSED))
-        vs_error_set(err, VS_ERR_NOTFOUND, paused_only ? "%s is not paused here" :
+        state == VIR_DOMAIN_SHUTOFF || (which == TURN_OFF_PAUSED && state != VIR_DOMAIN_PAUSED) ||
+        (which == TURN_OFF_MIGRATION_PAUSED && !virt_migration_paused(state, reason)))
+        vs_error_set(err, VS_ERR_NOTFOUND, which == TURN_OFF_PAUSED ? "%s is not paused here" :
+                     which == TURN_OFF_MIGRATION_PAUSED ? "%s is not paused by a migration here" :
                      "%s does not run here ('vsmigrate list' shows what does)", name);
     else if (virDomainDestroy(d) != 0)
         vs_error_set(err, VS_ERR_INTERNAL, "libvirt did not turn %s off: %s", name, last_error());
@@ -378,13 +382,25 @@ turn_off(const char *uri, const char *name, bool paused_only, struct vs_error *e
 bool
 virt_turn_off(const char *uri, const char *name, struct vs_error *err)
 {
-    return turn_off(uri, name, false, err);
+    return turn_off(uri, name, TURN_OFF_ACTIVE, err);
 }
 
 bool
 virt_turn_off_paused(const char *uri, const char *name, struct vs_error *err)
 {
-    return turn_off(uri, name, true, err);
+    return turn_off(uri, name, TURN_OFF_PAUSED, err);
+}
+
+bool
+virt_turn_off_migration_paused(const char *uri, const char *name, struct vs_error *err)
+{
+    return turn_off(uri, name, TURN_OFF_MIGRATION_PAUSED, err);
+}
+
+bool
+virt_migration_paused(int state, int reason)
+{
+    return state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_MIGRATION;
 }
 
 enum virt_resume
@@ -401,7 +417,7 @@ virt_resume_after_migration(const char *uri, const char *name, struct vs_error *
         r = VIRT_RESUME_LEFT;
     else if (state == VIR_DOMAIN_RUNNING)
         r = VIRT_RESUME_RUNS;
-    else if (state != VIR_DOMAIN_PAUSED || reason != VIR_DOMAIN_PAUSED_MIGRATION)
+    else if (!virt_migration_paused(state, reason))
         r = VIRT_RESUME_LEFT;
     else if (virDomainResume(d) == 0)
         r = VIRT_RESUME_DONE;

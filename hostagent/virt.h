@@ -101,6 +101,16 @@ enum virt_resume virt_resume_after_migration(const char *uri, const char *name,
  * with err.code VS_ERR_NOTFOUND when it is not paused here. */
 bool virt_turn_off_paused(const char *uri, const char *name, struct vs_error *err);
 
+/* libvirt's state and reason: a migration paused it (and libvirt has not
+ * resumed it: a failed move whose resume failed, or libvirt restarted in
+ * a move). */
+bool virt_migration_paused(int state, int reason);
+
+/* Turn name off if a migration left it paused here (virt_migration_paused;
+ * its definition stays); false with err.code VS_ERR_NOTFOUND when it is
+ * not so paused here. */
+bool virt_turn_off_migration_paused(const char *uri, const char *name, struct vs_error *err);
+
 /* Turn name off (its definition stays). VS_ERR_NOTFOUND if it does not run here. */
 bool virt_turn_off(const char *uri, const char *name, struct vs_error *err);
 

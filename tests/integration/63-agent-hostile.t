@@ -246,6 +246,33 @@ tap_check "9e. a reload to an unwritable audit_log: records go to syslog only, a
     test "$(stat -c %s "$old_log")" -eq "$size"
 "$lab" agent stop hosta; "$lab" agent defaults hosta; "$lab" agent start hosta
 
+# ---- 10. vm-state: whether a VM runs here, told only to the host it came from -------------
+r=$(as_hostc hosta vm-state vm=web01)
+tap_diag "$(jq -c '{result, runs_here, message}' <<<"$r")"
+tap_check "10a. a peer host asking as itself whether a VM runs here (it does, started here): not told" \
+    jq -e '.result == 0 and .runs_here == 0 and (.message | contains("not told"))' <<<"$r"
+moved=$(vsm ws move "$vm" --from hosta --to hostb 2>&1 | tail -n 1)
+tap_diag "move: $moved"
+cca=$work/hosta.cc
+"$lab" exec hosta -- kinit -k -t "$("$lab" path hosta keytab)" -c "FILE:$cca" 'hosta$@LAB.TEST' ||
+    tap_bail "no TGT for hosta's machine account"
+r=$(timeout 300 "$lab" exec hosta -- env KRB5CCNAME="FILE:$cca" /usr/bin/python3 "$abuse" request \
+    hostb.lab.test 6600 vsmigrate/hostb.lab.test@LAB.TEST vm-state vm=web01 | tail -n 1)
+tap_diag "$(jq -c '{result, runs_here, message}' <<<"$r")"
+tap_check "10b. after a move from hosta, hosta asking hostb: web01 runs there holding its writer" \
+    jq -e '.result == 0 and .runs_here == 1' <<<"$r"
+r=$(as_hostc hostb vm-state vm=web01)
+tap_check "10c. hostc asking hostb the same: not told (the VM did not come from it)" \
+    jq -e '.result == 0 and .runs_here == 0 and (.message | contains("not told"))' <<<"$r"
+tap_check "10d. in hostb's audit log: vm-state asked by hosta and by hostc" \
+    audit_has hostb '.action == "vm-state" and .vm == "web01" and (.via | test("hosta"))'
+r=$(timeout 300 "$lab" exec ws -- /usr/bin/python3 "$abuse" request hostb.lab.test 6600 \
+    vsmigrate/hostb.lab.test@LAB.TEST vm-state vm=web01 | tail -n 1)
+tap_diag "the admin: $(jq -c '{result, message}' <<<"$r")"
+tap_check "10e. an admin may not ask vm-state (a question between hosts only)" \
+    jq -e '.result != 0' <<<"$r"
+"$lab" exec hosta -- kdestroy -c "FILE:$cca" >/dev/null 2>&1
+
 "$lab" vm destroy "$vm" >/dev/null 2>&1
 rm -rf "$work"
 tap_done

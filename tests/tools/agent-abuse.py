@@ -81,7 +81,8 @@ def wait_closed(s, limit):
 
 
 TAGS = {"action": 1, "vm": 2, "from": 3, "to": 4, "job": 5, "on-behalf-of": 11, "domain-xml": 12, "channel": 21}
-U64_TAGS = {6: "result", 8: "record", 9: "progress", 15: "pass", 16: "code", 19: "memory_mib", 20: "vcpus"}
+U64_TAGS = {6: "result", 8: "record", 9: "progress", 15: "pass", 16: "code", 19: "memory_mib", 20: "vcpus",
+            44: "runs_here"}
 TEXT_NAMES = {7: "message", 2: "vm", 4: "to", 5: "job", 10: "phase", 11: "on-behalf-of", 14: "name",
               17: "text", 18: "state"}
 
