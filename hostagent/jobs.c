@@ -161,6 +161,14 @@ jobs_add(struct jobs *t, const struct job *j, struct vs_error *err)
     size_t free_slot = JOBS_MAX;
 
     pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < JOBS_MENDING_MAX; i++)
+        if (strcmp(t->mending[i], j->vm) == 0) {
+            pthread_mutex_unlock(&t->lock);
+            vs_error_set(err, VS_ERR_BUSY, "the agent is mending %s right now (a disk export of "
+                         "it died and is started again, or a stale copy goes; vsmigrated(8)): "
+                         "nothing moved; try again in a few seconds", j->vm);
+            return false;
+        }
     for (size_t i = 0; i < JOBS_MAX; i++) {
         if (!t->used[i]) {
             if (free_slot == JOBS_MAX)
@@ -283,5 +291,42 @@ jobs_set_taking(struct jobs *t, const char *id)
     struct job *j = slot_of(t, id);
     if (j)
         j->taking = true;
+    pthread_mutex_unlock(&t->lock);
+}
+
+bool
+jobs_mend_begin(struct jobs *t, const char *vm)
+{
+    size_t free_slot = JOBS_MENDING_MAX;
+
+    if (vm[0] == '\0' || strlen(vm) >= sizeof t->mending[0])
+        return false;
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < JOBS_MAX; i++)
+        if (t->used[i] && strcmp(t->slots[i].vm, vm) == 0) {
+            pthread_mutex_unlock(&t->lock);
+            return false;
+        }
+    for (size_t i = 0; i < JOBS_MENDING_MAX; i++) {
+        if (strcmp(t->mending[i], vm) == 0) {
+            pthread_mutex_unlock(&t->lock);
+            return false;
+        }
+        if (t->mending[i][0] == '\0' && free_slot == JOBS_MENDING_MAX)
+            free_slot = i;
+    }
+    if (free_slot < JOBS_MENDING_MAX)
+        snprintf(t->mending[free_slot], sizeof t->mending[0], "%s", vm);
+    pthread_mutex_unlock(&t->lock);
+    return free_slot < JOBS_MENDING_MAX;
+}
+
+void
+jobs_mend_end(struct jobs *t, const char *vm)
+{
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < JOBS_MENDING_MAX; i++)
+        if (strcmp(t->mending[i], vm) == 0)
+            t->mending[i][0] = '\0';
     pthread_mutex_unlock(&t->lock);
 }

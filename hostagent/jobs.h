@@ -56,8 +56,14 @@ struct job {
     size_t ncontrols;
 };
 
+#define JOBS_MENDING_MAX 4         /* VMs the agent mends at once (supervise.h, stalecopy.h) */
+
 struct jobs {
     pthread_mutex_t lock;
+    /* VMs the agent itself is acting on (an export started again, a VM
+     * resumed, a stale copy turned off): no move of them may begin
+     * meanwhile, and none is mended while it moves ("" when free) */
+    char mending[JOBS_MENDING_MAX][256];
     pthread_cond_t changed;        /* a job ended, started, was cancelled; the limit changed */
     bool used[JOBS_MAX];
     struct job slots[JOBS_MAX];
@@ -82,8 +88,8 @@ size_t jobs_count(struct jobs *t);
 /* Copies of up to max jobs into out (with their places), in the order of
  * arrival; returns how many. */
 size_t jobs_snapshot(struct jobs *t, struct job *out, size_t max);
-/* Add a copy of j. VS_ERR_BUSY when its VM is in a job here already, or
- * every slot is taken. */
+/* Add a copy of j. VS_ERR_BUSY when its VM is in a job here already, is
+ * being mended (jobs_mend_begin), or every slot is taken. */
 bool jobs_add(struct jobs *t, const struct job *j, struct vs_error *err);
 void jobs_remove(struct jobs *t, const char *id);
 /* A copy of job id; false if there is none. */
@@ -98,5 +104,11 @@ bool jobs_cancelled(struct jobs *t, const char *id);
 void jobs_set_handoff(struct jobs *t, const char *id, const struct job *from_handoff);
 /* The destination's hand-off of job id has begun (jobs_set_handoff ends it). */
 void jobs_set_taking(struct jobs *t, const char *id);
+
+/* The agent is about to act on vm by itself: true when no job of vm is
+ * here, and none is mending it, nor JOBS_MENDING_MAX others; until
+ * jobs_mend_end, no move of vm begins. Otherwise false: leave it be. */
+bool jobs_mend_begin(struct jobs *t, const char *vm);
+void jobs_mend_end(struct jobs *t, const char *vm);
 
 #endif

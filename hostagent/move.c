@@ -51,6 +51,7 @@
 #include "hostagent/placement.h"
 #include "hostagent/report.h"
 #include "hostagent/tunnel.h"
+#include "hostagent/virt.h"
 
 #define STREAMS_MAX 32
 #define TICK_MS 500
@@ -1041,6 +1042,20 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
         return false;
     }
     snprintf(r->job, sizeof r->job, "%s", m->job.id);
+    /* from here the supervisor leaves the VM to the move: one that an I/O
+     * error paused (a disk export died) would go paused, and its export
+     * would come back only after the move; it stays, and is mended here */
+    if (virt_io_error_paused(r->s->cfg->libvirt_uri, r->vm)) {
+        jobs_remove(&r->agent->jobs, m->job.id);
+        free(xml);
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s stays on %s, nothing moved: an I/O error on its disks "
+                 "paused it (a disk export died; the agent there starts it again and resumes "
+                 "the VM within seconds, see vsmigrated(8)); move it again once 'vsmigrate list "
+                 "--host %s' shows it running", r->vm, r->agent->host, r->agent->host);
+        reply_error(r, VS_ERR_UNAVAILABLE, msg);
+        return false;
+    }
     if (!queue_wait(r, m)) {
         jobs_remove(&r->agent->jobs, m->job.id);
         free(xml);

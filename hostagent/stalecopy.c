@@ -317,17 +317,19 @@ static void
 settle(struct agent *a, const struct settings *s, const char *vm, const char *peer)
 {
     struct vs_error err;
-    struct job j;
     bool active = false;
 
-    if (jobs_find_vm(&a->jobs, vm, JOB_SOURCE, &j) || jobs_find_vm(&a->jobs, vm, JOB_DESTINATION, &j))
+    /* no move of it may begin meanwhile; one under way leaves it alone */
+    if (!jobs_mend_begin(&a->jobs, vm))
         return;
     if (!virt_turn_off_migration_paused(s->cfg->libvirt_uri, vm, &err)) {
         if (err.code != VS_ERR_NOTFOUND)
             vs_warn("%s: its stale paused copy here could not be turned off (%s runs it, "
                     "holding its writer): %s", vm, peer, err.message);
+        jobs_mend_end(&a->jobs, vm);
         return;
     }
+    jobs_mend_end(&a->jobs, vm);
     if (!virt_undefine_if_off(s->cfg->libvirt_uri, vm, &active, &err))
         vs_warn("%s: turned off its stale paused copy here, but %s", vm, err.message);
     else

@@ -89,21 +89,6 @@ supervise_warn(const char *vm, const char *fmt, ...)
         vs_warn("%s: %s", vm, text);
 }
 
-/* Did an I/O error pause d? libvirt says so in the reason, except when
- * QEMU's stop reached it inside a migration job (the destination, just
- * after Finish): then the reason is "unknown", and QEMU's own record of a
- * disk error (query-block's io-status, virDomainGetDiskErrors) tells. An
- * admin's pause is never "unknown". */
-static bool
-paused_by_io_error(virDomainPtr d, int state, int reason)
-{
-    if (state != VIR_DOMAIN_PAUSED)
-        return false;
-    if (reason == VIR_DOMAIN_PAUSED_IOERROR)
-        return true;
-    return reason == VIR_DOMAIN_PAUSED_UNKNOWN && virDomainGetDiskErrors(d, NULL, 0, 0) > 0;
-}
-
 static void
 supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
 {
@@ -115,7 +100,7 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
 
     if (name == NULL || virDomainGetState(d, &state, &reason, 0) != 0)
         return;
-    bool ioerror = paused_by_io_error(d, state, reason);
+    bool ioerror = virt_domain_io_error_paused(d, state, reason);
     /* paused for another reason (by an admin, or left paused by a failed
      * move: libvirt's Finish hole leaves a copy that must never run): its
      * exports come back in standby, nothing more; resuming it stays the
@@ -150,6 +135,11 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
         stalecopy_forget(name);
     if (!ours || (!dead && !ioerror))
         goto out_vm;
+    /* no move of it may begin while its exports come back (a move would
+     * carry a VM paused by the I/O error, and this would take the writer
+     * under it); one that began since the look above wins */
+    if (!jobs_mend_begin(&a->jobs, name))
+        goto out_vm;
     if (!exports_restore(s, vm, take, &restarted, why, sizeof why)) {
         supervise_warn(name, "%s its disk export%s: %s; it stays %s",
                        restarted ? "started again" : "could not bring back", restarted ? " but" : "",
@@ -170,6 +160,7 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
                 ioerror ? "; resumed it (an I/O error had paused it: the failed request ran again)"
                         : "");
     }
+    jobs_mend_end(&a->jobs, name);
 out_vm:
     domxml_free(vm);
 out:

@@ -398,6 +398,30 @@ virt_turn_off_migration_paused(const char *uri, const char *name, struct vs_erro
 }
 
 bool
+virt_domain_io_error_paused(virDomainPtr d, int state, int reason)
+{
+    if (state != VIR_DOMAIN_PAUSED)
+        return false;
+    if (reason == VIR_DOMAIN_PAUSED_IOERROR)
+        return true;
+    return reason == VIR_DOMAIN_PAUSED_UNKNOWN && virDomainGetDiskErrors(d, NULL, 0, 0) > 0;
+}
+
+bool
+virt_io_error_paused(const char *uri, const char *name)
+{
+    virConnectPtr c;
+    struct vs_error err;
+    virDomainPtr d = domain_lookup(uri, name, &c, &err);
+    int state = 0, reason = 0;
+    bool paused = d != NULL && virDomainGetState(d, &state, &reason, 0) == 0 &&
+                  virt_domain_io_error_paused(d, state, reason);
+
+    domain_done(c, d);
+    return paused;
+}
+
+bool
 virt_migration_paused(int state, int reason)
 {
     return state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_MIGRATION;

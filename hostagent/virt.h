@@ -101,6 +101,17 @@ enum virt_resume virt_resume_after_migration(const char *uri, const char *name,
  * with err.code VS_ERR_NOTFOUND when it is not paused here. */
 bool virt_turn_off_paused(const char *uri, const char *name, struct vs_error *err);
 
+/* Did an I/O error pause d? libvirt says so in the reason, except when
+ * QEMU's stop reached it inside a migration job (the destination, just
+ * after Finish): then the reason is "unknown", and QEMU's own record of a
+ * disk error (query-block's io-status, virDomainGetDiskErrors) tells. An
+ * admin's pause is never "unknown". */
+struct _virDomain;   /* libvirt's virDomainPtr, without its header here */
+bool virt_domain_io_error_paused(struct _virDomain *d, int state, int reason);
+/* The same, looked up by name: false when it is not so paused, or libvirt
+ * does not answer. */
+bool virt_io_error_paused(const char *uri, const char *name);
+
 /* libvirt's state and reason: a migration paused it (and libvirt has not
  * resumed it: a failed move whose resume failed, or libvirt restarted in
  * a move). */

@@ -196,6 +196,44 @@ test_queue(void **state)
     free(t);
 }
 
+/* the agent mending a VM (an export started again): no move of it begins
+ * meanwhile; a VM in a move is not mended; a few at once, then no more */
+static void
+test_mending(void **state)
+{
+    struct jobs *t = malloc(sizeof *t);
+    struct vs_error err;
+    struct job j = job_of("j1", "web01", JOB_SOURCE);
+    char vm[32];
+
+    (void)state;
+    jobs_init(t, 2);
+    assert_true(jobs_mend_begin(t, "web01"));
+    assert_false(jobs_mend_begin(t, "web01"));   /* once at a time */
+    assert_false(jobs_add(t, &j, &err));
+    assert_int_equal(err.code, VS_ERR_BUSY);
+    assert_non_null(strstr(err.message, "mending web01"));
+    assert_int_equal(jobs_count(t), 0);
+    jobs_mend_end(t, "web01");
+    assert_true(jobs_add(t, &j, &err));
+    /* web01 moves now: the agent leaves it alone */
+    assert_false(jobs_mend_begin(t, "web01"));
+    jobs_remove(t, "j1");
+    assert_true(jobs_mend_begin(t, "web01"));
+    jobs_mend_end(t, "web01");
+    /* JOBS_MENDING_MAX at once, then none until one ends */
+    for (int i = 0; i < JOBS_MENDING_MAX; i++) {
+        snprintf(vm, sizeof vm, "vm%d", i);
+        assert_true(jobs_mend_begin(t, vm));
+    }
+    assert_false(jobs_mend_begin(t, "one-more"));
+    jobs_mend_end(t, "vm0");
+    assert_true(jobs_mend_begin(t, "one-more"));
+    /* a name with no room, or none */
+    assert_false(jobs_mend_begin(t, ""));
+    free(t);
+}
+
 int
 main(void)
 {
@@ -205,6 +243,7 @@ main(void)
         cmocka_unit_test(test_table_full),
         cmocka_unit_test(test_controls_from_leases),
         cmocka_unit_test(test_queue),
+        cmocka_unit_test(test_mending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
