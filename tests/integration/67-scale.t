@@ -108,10 +108,17 @@ move_wait "$a"
 tap_diag "$a: $(cat "$work/$a.err")"
 tap_check "... the slot's holder (--bandwidth 6 --max-downtime 1 --blackout-policy cancel) ends after converge_timeout, exit 1; $a stays on hostb" \
     bash -c '[ "$1" = 1 ] && grep -q "did not reach its downtime of 1 ms within converge_timeout (25 s)" "$2" && [ "$(where "$3")" = hostb ]' _ "$(rc_of "$a")" "$work/$a.err" "$a"
-# --bandwidth: the rate libvirt reports during that copy, once past the
-# start's burst (3 s), stays under the cap with 20% to spare
-rate=$(jq -s '[.[] | select(.event and .phase == "memory copy" and .elapsed_ms > 3000) | .rate] | max // 0 | . / 1048576' "$work/$a.out")
-tap_check "--bandwidth 6 was honoured: the copy's rate stayed at most $rate MiB/s after its first 3 s (cap 6, 20% to spare)" \
+# --bandwidth: the copy's rate once past the start's burst (3 s): the bytes
+# sent between the first and the last progress event after it, over the
+# time between them, stays under the cap with 20% to spare. (The highest
+# of libvirt's own half-second rates is shown too; a single sample can
+# exceed the cap, since QEMU meters in 100 ms slices.)
+rate=$(jq -s '[.[] | select(.event and .phase == "memory copy" and .elapsed_ms > 3000)] |
+    if length > 1 and .[-1].elapsed_ms > .[0].elapsed_ms
+    then (.[-1].bytes - .[0].bytes) / ((.[-1].elapsed_ms - .[0].elapsed_ms) / 1000) / 1048576
+    else 0 end' "$work/$a.out")
+peak=$(jq -s '[.[] | select(.event and .phase == "memory copy" and .elapsed_ms > 3000) | .rate] | max // 0 | . / 1048576' "$work/$a.out")
+tap_check "--bandwidth 6 was honoured: the copy ran at $rate MiB/s after its first 3 s (cap 6, 20% to spare; libvirt's highest half-second rate $peak MiB/s)" \
     awk -v r="$rate" 'BEGIN { exit !(r > 0 && r <= 7.2) }'
 
 # ---- --max-downtime with --blackout-policy cancel, on a guest that dirties faster than 1 MiB/s ---------
