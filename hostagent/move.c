@@ -1042,9 +1042,15 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
         return false;
     }
     snprintf(r->job, sizeof r->job, "%s", m->job.id);
-    /* from here the supervisor leaves the VM to the move: one that an I/O
-     * error paused (a disk export died) would go paused, and its export
-     * would come back only after the move; it stays, and is mended here */
+    if (!queue_wait(r, m)) {
+        jobs_remove(&r->agent->jobs, m->job.id);
+        free(xml);
+        return false;
+    }
+    /* since its job was added the supervisor leaves the VM to the move: one
+     * that an I/O error paused (a disk export died) would go paused, and its
+     * export would come back only after the move; it stays, and is mended
+     * here. Looked at once its turn came, just before anything starts */
     if (virt_io_error_paused(r->s->cfg->libvirt_uri, r->vm)) {
         jobs_remove(&r->agent->jobs, m->job.id);
         free(xml);
@@ -1054,11 +1060,6 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
                  "the VM within seconds, see vsmigrated(8)); move it again once 'vsmigrate list "
                  "--host %s' shows it running", r->vm, r->agent->host, r->agent->host);
         reply_error(r, VS_ERR_UNAVAILABLE, msg);
-        return false;
-    }
-    if (!queue_wait(r, m)) {
-        jobs_remove(&r->agent->jobs, m->job.id);
-        free(xml);
         return false;
     }
     *dest_open = destination_prepare(r, m, xml, dest, &err);

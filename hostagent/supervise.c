@@ -140,6 +140,14 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
      * under it); one that began since the look above wins */
     if (!jobs_mend_begin(&a->jobs, name))
         goto out_vm;
+    /* and it is still as it was when looked at (a move may have come and
+     * gone since): else the next look decides */
+    int now_state = 0, now_reason = 0;
+    if (virDomainGetState(d, &now_state, &now_reason, 0) != 0 || now_state != state ||
+        now_reason != reason) {
+        jobs_mend_end(&a->jobs, name);
+        goto out_vm;
+    }
     if (!exports_restore(s, vm, take, &restarted, why, sizeof why)) {
         supervise_warn(name, "%s its disk export%s: %s; it stays %s",
                        restarted ? "started again" : "could not bring back", restarted ? " but" : "",
