@@ -23,8 +23,8 @@
 #include "hostagent/exports.h"
 #include "hostagent/repeats.h"
 #include "hostagent/stalecopy.h"
-#include "hostagent/virt.h"
 #include "hostagent/supervise.h"
+#include "hostagent/virt.h"
 #include "smbio/control_client.h"
 
 /* Bring vm's exports back (standby); with take, each then takes the writer.
