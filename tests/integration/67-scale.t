@@ -77,12 +77,15 @@ tap_check "hostb's audit: never more than 2 incoming at once ($n)" test "$n" -le
 tap_check "... and the waiting move's audit says how long it waited" \
     bash -c 'jq -s -e --arg p "-$1" "[.[] | select(.action == \"move\" and (.vm | endswith(\$p)) and .queued_ms > 0)] | length >= 1" "$2" >/dev/null' _ "$$" "$(audit_log hosta)"
 
-# ---- a queue on hostb: limit 1, queue_timeout 8s; a long move, one cancelled, one out of time ----------
+# ---- a queue on hostb: limit 1; a long move, one cancelled, one out of time (queue_timeout 8s) ----------
 tap_diag "$(date +%T): a queue on hostb"
 migration_set hosta max_simultaneous 2
-migration_set hostb max_simultaneous 1 queue_timeout 8s converge_timeout 25s
+# The move to cancel waits under queue_timeout 60s, so that a slow status or
+# cancel cannot lose the race to the timeout; the one that runs out of time
+# comes after a reload to 8s (each request keeps the settings it began with).
+migration_set hostb max_simultaneous 1 queue_timeout 60s converge_timeout 35s
 a=${vms[0]} b=${vms[1]} c=${vms[2]}
-# a move that holds hostb's one slot for 25 s: capped at 6 MiB/s, the guest
+# a move that holds hostb's one slot for 35 s: capped at 6 MiB/s, the guest
 # dirties faster than that, and --blackout-policy cancel ends it then
 move_bg "$a" hostb hosta --bandwidth 6 --max-downtime 1 --blackout-policy cancel
 for _ in $(seq 1 40); do grep -q '"phase":"memory copy"' "$work/$a.out" 2>/dev/null && break; sleep 0.25; done
@@ -99,6 +102,7 @@ move_wait "$b"
 tap_diag "$b: $(final_of "$b") $(cat "$work/$b.err")"
 tap_check "... its move exits 1, saying it was cancelled while it waited; $b stays on hostb" \
     bash -c '[ "$1" = 1 ] && grep -q "cancelled while it waited for a migration slot" "$2" && [ "$(where "$3")" = hostb ]' _ "$(rc_of "$b")" "$work/$b.err" "$b"
+migration_set hostb queue_timeout 8s
 move_bg "$c" hostb hosta
 move_wait "$c"
 tap_diag "$c: $(cat "$work/$c.err")"
@@ -107,7 +111,7 @@ tap_check "a move that waits longer than queue_timeout (8s) fails with exit 8, n
 move_wait "$a"
 tap_diag "$a: $(cat "$work/$a.err")"
 tap_check "... the slot's holder (--bandwidth 6 --max-downtime 1 --blackout-policy cancel) ends after converge_timeout, exit 1; $a stays on hostb" \
-    bash -c '[ "$1" = 1 ] && grep -q "did not reach its downtime of 1 ms within converge_timeout (25 s)" "$2" && [ "$(where "$3")" = hostb ]' _ "$(rc_of "$a")" "$work/$a.err" "$a"
+    bash -c '[ "$1" = 1 ] && grep -q "did not reach its downtime of 1 ms within converge_timeout (35 s)" "$2" && [ "$(where "$3")" = hostb ]' _ "$(rc_of "$a")" "$work/$a.err" "$a"
 # --bandwidth: the copy's rate once past the start's burst (3 s): the bytes
 # sent between the first and the last progress event after it, over the
 # time between them, stays under the cap with 20% to spare. (The highest
