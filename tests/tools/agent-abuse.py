@@ -23,8 +23,9 @@ docs/protocol.md, written here independently of the C code.
   hold HOST PORT SPN N SECONDS      N authenticated connections held open, idle
   bad-tokens HOST PORT N            N connections, each with a Kerberos token that
                                     does not verify (an AP-REQ of noise)
-  unread HOST PORT SPN N HOLD       up to N requests sent without reading a reply,
-                                    then HOLD s of silence: does the daemon end it
+  unread HOST PORT SPN N HOLD       up to N requests sent without reading a reply
+                                    (until the daemon ends the connection), then
+                                    HOLD s of silence: does the daemon end it
 """
 import json
 import os
@@ -268,20 +269,30 @@ def main():
                 pass
         out.update(sent=n, refused=refused, seconds=round(time.monotonic() - start, 2))
     elif cmd == "unread":
+        # Whole frames only, each with a long timeout: a send cut short by a
+        # timeout would leave half a frame, which the daemon then waits for
+        # as a slow client rather than as one that does not read. Sending
+        # stops when the daemon ends the connection (it stopped reading,
+        # could not send a reply, closed) or after N requests.
         spn, n = sys.argv[4], int(sys.argv[5])
         s, ctx = authenticate(host, port, spn)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sent, start = 0, time.monotonic()
-        s.settimeout(5)
+        sent, last = 0, time.monotonic()
+        s.settimeout(60)
+        closed = None
         try:
             for i in range(n):
                 s.sendall(frame(SEALED, ctx.wrap(request(i + 1, "status"), True).message))
-                sent += 1
-        except (socket.timeout, BrokenPipeError, ConnectionResetError):
-            pass
+                sent, last = sent + 1, time.monotonic()
+        except (BrokenPipeError, ConnectionResetError):
+            closed = time.monotonic() - last
+        except socket.timeout:
+            out["send_stuck_s"] = 60
         out["sent"] = sent
-        time.sleep(float(sys.argv[6]))
-        out["closed_after_s"] = wait_closed(s, 10)
+        if closed is None:
+            time.sleep(float(sys.argv[6]))
+            closed = wait_closed(s, 10)
+        out["closed_after_s"] = closed
     else:
         sys.exit("unknown case %s" % cmd)
     print(json.dumps(out), flush=True)
