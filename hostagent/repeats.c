@@ -50,6 +50,23 @@ repeats_should_say(struct repeats *r, const char *key, const char *text, time_t 
     return true;
 }
 
+bool
+repeats_backoff_due(struct repeats *r, const char *key, time_t now,
+                    time_t (*interval)(unsigned before), unsigned *before)
+{
+    struct repeats_slot *s = slot_for(r, key);
+
+    if (s->key[0] == '\0') {
+        snprintf(s->key, sizeof s->key, "%s", key);
+        s->count = 0;
+    } else if (now - s->at < interval(s->count - 1)) {
+        return false;
+    }
+    *before = s->count++;
+    s->at = now;
+    return true;
+}
+
 void
 repeats_forget(struct repeats *r, const char *key)
 {

@@ -21,6 +21,7 @@
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
 #include "hostagent/exports.h"
+#include "hostagent/repeats.h"
 #include "hostagent/stalecopy.h"
 #include "hostagent/virt.h"
 #include "smbio/control_client.h"
@@ -205,14 +206,9 @@ static bool asking;
 /* When each copy's peers were last asked, and how often (the supervisor's
  * thread only). A copy no peer claims is asked about less and less often:
  * each question is an audit record on every peer. */
-#define ASKED_SLOTS 16
 #define ASK_QUICKLY 12   /* the first minute: every STALECOPY_ASK_S */
 #define ASK_SOON 32      /* then every 30 s for 10 minutes, then every 5 */
-static struct {
-    char vm[256];
-    time_t at;
-    unsigned tries;
-} asked[ASKED_SLOTS];
+static struct repeats asked;
 
 struct question {
     struct agent *agent;
@@ -229,46 +225,17 @@ monotonic_s(void)
     return t.tv_sec;
 }
 
+/* the wait after the question that had `before` questions before it */
 static time_t
-ask_interval(unsigned tries)
+ask_interval(unsigned before)
 {
-    return tries < ASK_QUICKLY ? STALECOPY_ASK_S : tries < ASK_SOON ? 30 : 300;
-}
-
-/* true when vm's peers are to be asked now; then counts the question and
- * *tries says how many came before it */
-static bool
-ask_now(const char *vm, time_t now, unsigned *tries)
-{
-    size_t slot = 0;
-    bool found = false;
-
-    for (size_t i = 0; i < ASKED_SLOTS && !found; i++) {
-        if (strcmp(asked[i].vm, vm) == 0) {
-            slot = i;
-            found = true;
-        } else if (asked[slot].vm[0] != '\0' &&
-                   (asked[i].vm[0] == '\0' || asked[i].at < asked[slot].at)) {
-            slot = i;   /* a free slot, else the one asked about longest ago */
-        }
-    }
-    if (found && now - asked[slot].at < ask_interval(asked[slot].tries - 1))
-        return false;
-    if (!found) {
-        snprintf(asked[slot].vm, sizeof asked[slot].vm, "%s", vm);
-        asked[slot].tries = 0;
-    }
-    *tries = asked[slot].tries++;
-    asked[slot].at = now;
-    return true;
+    return before < ASK_QUICKLY ? STALECOPY_ASK_S : before < ASK_SOON ? 30 : 300;
 }
 
 void
 stalecopy_forget(const char *vm)
 {
-    for (size_t i = 0; i < ASKED_SLOTS; i++)
-        if (strcmp(asked[i].vm, vm) == 0)
-            asked[i].vm[0] = '\0';
+    repeats_forget(&asked, vm);
 }
 
 /* Does peer say it runs vm holding its writer? Anything else, an error
@@ -377,7 +344,7 @@ stalecopy_consider(struct agent *a, const char *vm)
     unsigned tries;
     if (busy || (q = calloc(1, sizeof *q)) == NULL)
         return;
-    if (!ask_now(vm, monotonic_s(), &tries)) {
+    if (!repeats_backoff_due(&asked, vm, monotonic_s(), ask_interval, &tries)) {
         free(q);
         return;
     }

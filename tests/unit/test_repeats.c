@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for hostagent/repeats.c: a warning that stays true is said
- * again only now and then. */
+ * again only now and then; an unanswered question is asked less and less
+ * often. */
 #include <config.h>
 
 #include <setjmp.h>
@@ -108,6 +109,83 @@ test_long_key(void **state)
     assert_false(repeats_should_say(&table, key, "export gone", 1001, 300));
 }
 
+/* a backoff like stalecopy's: every 5 s for the first 3 questions, then
+ * every 30 s */
+static time_t
+test_interval(unsigned before)
+{
+    return before < 3 ? 5 : 30;
+}
+
+/* the first question is due at once; then each after the interval that its
+ * predecessor's count gives, counted as it is asked */
+static void
+test_backoff_grows(void **state)
+{
+    unsigned before = 99;
+
+    (void)state;
+    assert_true(repeats_backoff_due(&table, "web01", 1000, test_interval, &before));
+    assert_int_equal(before, 0);
+    assert_false(repeats_backoff_due(&table, "web01", 1004, test_interval, &before));
+    assert_true(repeats_backoff_due(&table, "web01", 1005, test_interval, &before));
+    assert_int_equal(before, 1);
+    assert_true(repeats_backoff_due(&table, "web01", 1010, test_interval, &before));
+    assert_int_equal(before, 2);
+    assert_true(repeats_backoff_due(&table, "web01", 1015, test_interval, &before));
+    assert_int_equal(before, 3);
+    /* the fourth question (3 before it) waits 30 s, not 5 */
+    assert_false(repeats_backoff_due(&table, "web01", 1020, test_interval, &before));
+    assert_false(repeats_backoff_due(&table, "web01", 1044, test_interval, &before));
+    assert_true(repeats_backoff_due(&table, "web01", 1045, test_interval, &before));
+    assert_int_equal(before, 4);
+    /* a question that was not due was not counted */
+    assert_false(repeats_backoff_due(&table, "web01", 1050, test_interval, &before));
+    assert_true(repeats_backoff_due(&table, "web01", 1075, test_interval, &before));
+    assert_int_equal(before, 5);
+}
+
+/* each key counts its own; forget starts a key's count again */
+static void
+test_backoff_keys_and_forget(void **state)
+{
+    unsigned before = 99;
+
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        assert_true(repeats_backoff_due(&table, "web01", 1000 + 5 * i, test_interval, &before));
+    assert_true(repeats_backoff_due(&table, "web02", 1015, test_interval, &before));
+    assert_int_equal(before, 0);
+    assert_false(repeats_backoff_due(&table, "web01", 1020, test_interval, &before));
+    repeats_forget(&table, "web01");
+    assert_true(repeats_backoff_due(&table, "web01", 1021, test_interval, &before));
+    assert_int_equal(before, 0);
+    assert_false(repeats_backoff_due(&table, "web01", 1022, test_interval, &before));
+    assert_true(repeats_backoff_due(&table, "web01", 1026, test_interval, &before));
+    assert_int_equal(before, 1);
+}
+
+/* a full table: a new key takes the slot asked longest ago, and the key
+ * that lost it starts again at 0 */
+static void
+test_backoff_full_table(void **state)
+{
+    char key[32];
+    unsigned before = 99;
+
+    (void)state;
+    for (int i = 0; i < REPEATS_SLOTS; i++) {
+        snprintf(key, sizeof key, "vm%d", i);
+        assert_true(repeats_backoff_due(&table, key, 1000 + i, test_interval, &before));
+        assert_true(repeats_backoff_due(&table, key, 1010 + i, test_interval, &before));
+        assert_int_equal(before, 1);
+    }
+    assert_true(repeats_backoff_due(&table, "vm-new", 1200, test_interval, &before));
+    assert_int_equal(before, 0);
+    assert_true(repeats_backoff_due(&table, "vm0", 1201, test_interval, &before));
+    assert_int_equal(before, 0);
+}
+
 int
 main(void)
 {
@@ -118,6 +196,9 @@ main(void)
         cmocka_unit_test_setup(test_forget, clear),
         cmocka_unit_test_setup(test_full_table_drops_oldest, clear),
         cmocka_unit_test_setup(test_long_key, clear),
+        cmocka_unit_test_setup(test_backoff_grows, clear),
+        cmocka_unit_test_setup(test_backoff_keys_and_forget, clear),
+        cmocka_unit_test_setup(test_backoff_full_table, clear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
