@@ -170,3 +170,46 @@ agent_call_ok(struct wire *w, struct vs_writer *req, struct vsm_message *reply, 
                  msg[0] ? msg : "refused without a reason");
     return false;
 }
+
+bool
+agent_ask_as_host(const struct agent_target *t, struct krb_acceptor *as_host,
+                  const char *action, const char *job, const char *vm,
+                  long long timeout_ms, struct vsm_message **reply, void **buf,
+                  struct vs_error *err)
+{
+    struct vsm_message *msg = malloc(sizeof *msg);
+    enum agent_open_stage stage;
+    struct vs_writer req;
+    struct wire w;
+    void *msgbuf = NULL;
+    bool ok;
+
+    if (reply != NULL) {
+        *reply = NULL;
+        *buf = NULL;
+    }
+    if (msg == NULL) {
+        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
+        return false;
+    }
+    if (!agent_open(&w, t, NULL, as_host, &stage, err)) {
+        free(msg);
+        return false;
+    }
+    agent_request_begin(&w, &req, action);
+    if (job != NULL)
+        vsm_message_add_text(&req, VSM_TAG_JOB, job);
+    if (vm != NULL)
+        vsm_message_add_text(&req, VSM_TAG_VM, vm);
+    ok = agent_call_ok(&w, &req, msg, &msgbuf, timeout_ms, err);
+    vs_writer_free(&req);
+    wire_close(&w);
+    if (ok && reply != NULL) {
+        *reply = msg;
+        *buf = msgbuf;
+        return true;
+    }
+    free(msgbuf);
+    free(msg);
+    return ok;
+}

@@ -56,4 +56,15 @@ bool agent_call(struct wire *w, struct vs_writer *req,
 bool agent_call_ok(struct wire *w, struct vs_writer *req, struct vsm_message *reply, void **buf,
                    long long timeout_ms, struct vs_error *err);
 
+/* One question from this host to a peer's agent, as this host (as_host),
+ * on a connection of its own: open, `action` with the JOB and VM fields
+ * (NULL: not sent), agent_call_ok within timeout_ms, close. With reply, a
+ * successful reply is left in *reply and *buf for the caller to read and
+ * free (both NULL otherwise); without, it is dropped. false with err (not
+ * reached, or the peer's refusal in its own words). */
+bool agent_ask_as_host(const struct agent_target *t, struct krb_acceptor *as_host,
+                       const char *action, const char *job, const char *vm,
+                       long long timeout_ms, struct vsm_message **reply, void **buf,
+                       struct vs_error *err);
+
 #endif

@@ -63,39 +63,17 @@ ask_source_release(struct agent *a, struct settings *s, const struct job *j, str
     struct agent_target t = { .host = j->from, .port = s->cfg->peer_port,
                               .confidential = s->cfg->confidentiality,
                               .timeout_ms = s->cfg->handoff_timeout_ms };
-    struct vsm_message *reply = malloc(sizeof *reply);
-    enum agent_open_stage stage;
-    struct vs_writer req;
-    struct wire w;
-    void *buf = NULL;
-    bool ok = false;
 
-    if (reply == NULL) {
-        vs_error_set(err, VS_ERR_NOMEM, "out of memory");
-        return false;
-    }
     if (s->acc == NULL) {
         vs_error_set(err, VS_ERR_UNAVAILABLE, "%s runs with auth = local: it cannot ask %s to "
                      "release", a->host, j->from);
-        free(reply);
         return false;
     }
-    if (!agent_open(&w, &t, NULL, s->acc, &stage, err)) {
-        vs_error_prefix(err, "asking %s to release %s's disks", j->from, j->vm);
-        free(reply);
-        return false;
-    }
-    agent_request_begin(&w, &req, "handoff-release");
-    vsm_message_add_text(&req, VSM_TAG_JOB, j->id);
-    vsm_message_add_text(&req, VSM_TAG_VM, j->vm);
-    ok = agent_call_ok(&w, &req, reply, &buf, s->cfg->handoff_timeout_ms, err);
-    if (!ok)
-        vs_error_prefix(err, "%s did not release %s's disks", j->from, j->vm);
-    vs_writer_free(&req);
-    free(buf);
-    free(reply);
-    wire_close(&w);
-    return ok;
+    if (agent_ask_as_host(&t, s->acc, "handoff-release", j->id, j->vm, s->cfg->handoff_timeout_ms,
+                          NULL, NULL, err))
+        return true;
+    vs_error_prefix(err, "%s did not release %s's disks", j->from, j->vm);
+    return false;
 }
 
 /* Promote each export here; on a failure, release those promoted (no

@@ -46,6 +46,16 @@ place_of(const struct jobs *t, const struct job *j)
     return place;
 }
 
+/* vm is being mended (jobs_mend_begin), under the lock */
+static bool
+mending_has(const struct jobs *t, const char *vm)
+{
+    for (size_t i = 0; i < JOBS_MENDING_MAX; i++)
+        if (strcmp(t->mending[i], vm) == 0)
+            return true;
+    return false;
+}
+
 static size_t
 running_count(const struct jobs *t)
 {
@@ -133,7 +143,9 @@ jobs_wait_turn(struct jobs *t, const char *id, long long wait_ms, unsigned *plac
             break;
         }
         *place = place_of(t, j);
-        if (*place == 0 || (*place == 1 && running_count(t) < (size_t)t->limit)) {
+        /* a VM the agent mends waits until it is done (jobs_mend_end) */
+        if (*place == 0 ||
+            (*place == 1 && running_count(t) < (size_t)t->limit && !mending_has(t, j->vm))) {
             j->running = true;
             *place = 0;
             turn = JOBS_TURN_GO;
@@ -161,14 +173,6 @@ jobs_add(struct jobs *t, const struct job *j, struct vs_error *err)
     size_t free_slot = JOBS_MAX;
 
     pthread_mutex_lock(&t->lock);
-    for (size_t i = 0; i < JOBS_MENDING_MAX; i++)
-        if (strcmp(t->mending[i], j->vm) == 0) {
-            pthread_mutex_unlock(&t->lock);
-            vs_error_set(err, VS_ERR_BUSY, "the agent is mending %s right now (a disk export of "
-                         "it died and is started again, or a stale copy goes; vsmigrated(8)): "
-                         "nothing moved; try again in a few seconds", j->vm);
-            return false;
-        }
     for (size_t i = 0; i < JOBS_MAX; i++) {
         if (!t->used[i]) {
             if (free_slot == JOBS_MAX)
@@ -302,8 +306,9 @@ jobs_mend_begin(struct jobs *t, const char *vm)
     if (vm[0] == '\0' || strlen(vm) >= sizeof t->mending[0])
         return false;
     pthread_mutex_lock(&t->lock);
+    /* a move that waits in the queue has touched nothing yet */
     for (size_t i = 0; i < JOBS_MAX; i++)
-        if (t->used[i] && strcmp(t->slots[i].vm, vm) == 0) {
+        if (t->used[i] && t->slots[i].running && strcmp(t->slots[i].vm, vm) == 0) {
             pthread_mutex_unlock(&t->lock);
             return false;
         }
@@ -328,5 +333,18 @@ jobs_mend_end(struct jobs *t, const char *vm)
     for (size_t i = 0; i < JOBS_MENDING_MAX; i++)
         if (strcmp(t->mending[i], vm) == 0)
             t->mending[i][0] = '\0';
+    pthread_cond_broadcast(&t->changed);   /* a move of vm that waited may go */
     pthread_mutex_unlock(&t->lock);
+}
+
+bool
+jobs_vm_moving(struct jobs *t, const char *vm)
+{
+    bool moving = false;
+
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < JOBS_MAX && !moving; i++)
+        moving = t->used[i] && t->slots[i].running && strcmp(t->slots[i].vm, vm) == 0;
+    pthread_mutex_unlock(&t->lock);
+    return moving;
 }

@@ -88,8 +88,8 @@ size_t jobs_count(struct jobs *t);
 /* Copies of up to max jobs into out (with their places), in the order of
  * arrival; returns how many. */
 size_t jobs_snapshot(struct jobs *t, struct job *out, size_t max);
-/* Add a copy of j. VS_ERR_BUSY when its VM is in a job here already, is
- * being mended (jobs_mend_begin), or every slot is taken. */
+/* Add a copy of j, waiting. VS_ERR_BUSY when its VM is in a job here
+ * already, or every slot is taken. */
 bool jobs_add(struct jobs *t, const struct job *j, struct vs_error *err);
 void jobs_remove(struct jobs *t, const char *id);
 /* A copy of job id; false if there is none. */
@@ -105,10 +105,15 @@ void jobs_set_handoff(struct jobs *t, const char *id, const struct job *from_han
 /* The destination's hand-off of job id has begun (jobs_set_handoff ends it). */
 void jobs_set_taking(struct jobs *t, const char *id);
 
-/* The agent is about to act on vm by itself: true when no job of vm is
- * here, and none is mending it, nor JOBS_MENDING_MAX others; until
- * jobs_mend_end, no move of vm begins. Otherwise false: leave it be. */
+/* The agent is about to act on vm by itself: true when no job of vm runs
+ * here (one that waits in the queue has touched nothing yet), and nothing
+ * is mending it, nor JOBS_MENDING_MAX others; until jobs_mend_end, no job
+ * of vm leaves the queue (jobs_wait_turn waits; the jobs behind it too, for
+ * the few seconds a mend takes). Otherwise false: leave it be. */
 bool jobs_mend_begin(struct jobs *t, const char *vm);
 void jobs_mend_end(struct jobs *t, const char *vm);
+/* A job of vm has left the queue here (it touches the VM, its exports, its
+ * definition): the agent leaves vm alone. */
+bool jobs_vm_moving(struct jobs *t, const char *vm);
 
 #endif

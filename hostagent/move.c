@@ -1047,8 +1047,9 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
         free(xml);
         return false;
     }
-    /* since its job was added the supervisor leaves the VM to the move: one
-     * that an I/O error paused (a disk export died) would go paused, and its
+    /* from here on the supervisor leaves the VM to the move (it mends a VM
+     * whose move waits, and the move waits for it): one that an I/O error
+     * paused since the supervisor's last look would go paused, and its
      * export would come back only after the move; it stays, and is mended
      * here. Looked at once its turn came, just before anything starts */
     if (virt_io_error_paused(r->s->cfg->libvirt_uri, r->vm)) {

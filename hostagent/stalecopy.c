@@ -246,35 +246,24 @@ peer_runs(const struct settings *s, const char *peer, const char *vm)
     struct agent_target t = { .host = peer, .port = s->cfg->peer_port,
                               .confidential = s->cfg->confidentiality,
                               .timeout_ms = STALECOPY_PEER_TIMEOUT_MS };
-    struct vsm_message *reply = malloc(sizeof *reply);
-    enum agent_open_stage stage;
-    struct vs_writer req;
+    struct vsm_message *reply;
     struct vs_error err;
-    struct wire w;
-    void *buf = NULL;
+    void *buf;
     uint64_t runs = 0;
 
-    if (reply == NULL)
-        return false;
-    if (!agent_open(&w, &t, NULL, s->acc, &stage, &err)) {
-        vs_debug("%s: asking %s whether it runs it: %s", vm, peer, err.message);
-        free(reply);
+    if (!agent_ask_as_host(&t, s->acc, "vm-state", NULL, vm, STALECOPY_PEER_TIMEOUT_MS, &reply,
+                           &buf, &err)) {
+        vs_debug("%s: %s did not say whether it runs it: %s", vm, peer, err.message);
         return false;
     }
-    agent_request_begin(&w, &req, "vm-state");
-    vsm_message_add_text(&req, VSM_TAG_VM, vm);
-    if (!agent_call_ok(&w, &req, reply, &buf, STALECOPY_PEER_TIMEOUT_MS, &err))
-        vs_debug("%s: %s did not say whether it runs it: %s", vm, peer, err.message);
-    else if (!vsm_message_u64(reply, VSM_TAG_RUNS_HERE, &runs) || runs != 1) {
+    if (!vsm_message_u64(reply, VSM_TAG_RUNS_HERE, &runs) || runs != 1) {
         char why[1024] = "";
         vsm_message_text(reply, VSM_TAG_MESSAGE, why, sizeof why);
         vs_debug("%s: %s does not run it holding its writer: %s", vm, peer, why);
         runs = 0;
     }
-    vs_writer_free(&req);
     free(buf);
     free(reply);
-    wire_close(&w);
     return runs == 1;
 }
 

@@ -11,11 +11,13 @@
  * said so.
  *
  * The supervisor hands each such copy here: a vsmigrate VM that a
- * migration left paused, with no move of it here. This host asks its peers, as itself (vm-state), whether they run
- * the VM. A peer that runs it, with every vsmigrate disk's export holding
- * the writer and no move of it under way there, settles it: the copy here
- * is turned off and undefined. No answer, or any other answer, leaves the
- * copy as it is, and it is asked again later.
+ * migration left paused, with no move of it under way here (one waiting in
+ * the queue has touched nothing). This host asks its peers, as itself
+ * (vm-state), whether they run the VM. A peer that runs it, with every
+ * vsmigrate disk's export holding the writer and no move of it under way
+ * there, settles it: the copy here is turned off and undefined. No answer,
+ * or any other answer, leaves the copy as it is, and it is asked again
+ * later.
  *
  * A copy is never resumed on a peer's answer: a peer that does not run the
  * VM now may have run it (then the copy's memory is older than the disk),
@@ -38,10 +40,10 @@ struct settings;
 struct request_ctx;
 
 /* The supervisor's thread, for a vsmigrate VM that a migration left paused
- * here (virt_migration_paused), with no move of it here: ask the peers, in a
- * thread of its own, unless another copy's are being asked now or its own
- * were asked lately: every STALECOPY_ASK_S for a minute, then every 30 s for
- * 10 minutes, then every 5 (each question is an audit record on each peer;
+ * here (virt_migration_paused), with no move of it under way here: ask the
+ * peers, in a thread of its own, unless another copy's are being asked now
+ * or its own were asked lately: every STALECOPY_ASK_S for a minute, then
+ * every 30 s for 10 minutes, then every 5 (each question is an audit record on each peer;
  * after the first minute the log says the copy waits for the admin). */
 void stalecopy_consider(struct agent *a, const char *vm);
 

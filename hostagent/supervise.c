@@ -94,7 +94,6 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
 {
     const char *name = virDomainGetName(d);
     int state = 0, reason = 0;
-    struct job j;
     char why[1024] = "";
     bool restarted;
 
@@ -106,9 +105,9 @@ supervise_domain(struct agent *a, const struct settings *s, virDomainPtr d)
      * exports come back in standby, nothing more; resuming it stays the
      * admin's (the lock plugin takes the writer then, if the fence allows) */
     bool take = state == VIR_DOMAIN_RUNNING || ioerror;
-    /* a move owns its VM's exports (a paused source has let the writer go) */
-    if ((state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED) ||
-        jobs_find_vm(&a->jobs, name, JOB_SOURCE, &j) || jobs_find_vm(&a->jobs, name, JOB_DESTINATION, &j))
+    /* a move owns its VM's exports (a paused source has let the writer go);
+     * one that waits in the queue has touched nothing yet, and waits on */
+    if ((state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED) || jobs_vm_moving(&a->jobs, name))
         return;
     char *xml = virDomainGetXMLDesc(d, 0);
     struct domxml_info *vm = calloc(1, sizeof *vm);

@@ -115,7 +115,6 @@ tap_check "3. ... and hostb never connected to it" test "$(cat "$work/accepts")"
 # ---- 4. the outgoing peer list --------------------------------------------------------
 conf=$(agent_conf hosta)
 sed -i 's/^peers = .*/peers = hostb.lab.test/' "$conf"
-agent_log() { echo "$("$lab" path "$1" log)/vsmigrated.log"; }
 # reload_and_wait HOST PATTERN: SIGHUP, then wait for a new log line with PATTERN
 reload_and_wait() {
     local n; n=$(grep -c "$2" "$(agent_log "$1")")

@@ -6,7 +6,9 @@
 # a queued move cancelled; a move that waits longer than queue_timeout;
 # --bandwidth honoured (the rate during the copy); --max-downtime with --blackout-policy cancel on a
 # guest that dirties faster than the capped link (cancelled, the VM stays);
-# --compress. Every guest's record sequence and the writer journals at the end.
+# --compress, on a VM whose export died while its move waited in the queue
+# (the agent mends it meanwhile; the move then goes). Every guest's record
+# sequence and the writer journals at the end.
 . "$(dirname "$0")/lab-common.sh"
 tap_require_root_netns
 lab_up_or_bail
@@ -125,27 +127,39 @@ peak=$(jq -s '[.[] | select(.event and .phase == "memory copy" and .elapsed_ms >
 tap_check "--bandwidth 6 was honoured: the copy ran at $rate MiB/s after its first 3 s (cap 6, 20% to spare; libvirt's highest half-second rate $peak MiB/s)" \
     awk -v r="$rate" 'BEGIN { exit !(r > 0 && r <= 7.2) }'
 
-# ---- --max-downtime with --blackout-policy cancel, on a guest that dirties faster than 1 MiB/s ---------
-tap_diag "$(date +%T): --max-downtime with"
-migration_set hostb max_simultaneous 2 converge_timeout 6s queue_timeout 10m
+# ---- --max-downtime with --blackout-policy cancel, on a guest that dirties faster than 1 MiB/s; -------
+# ---- meanwhile a waiting move's VM is mended, then moves with --compress ---------------------------
+tap_diag "$(date +%T): --max-downtime with --blackout-policy cancel; a VM mended while its move waits"
+migration_set hostb max_simultaneous 1 converge_timeout 12s queue_timeout 10m
 move_bg "$b" hostb hosta --bandwidth 1 --max-downtime 1 --blackout-policy cancel
+for _ in $(seq 1 40); do grep -q '"phase":"memory copy"' "$work/$b.out" 2>/dev/null && break; sleep 0.25; done
+move_bg "$c" hostb hosta --compress
+for _ in $(seq 1 40); do grep -q '"queue_place":1' "$work/$c.out" 2>/dev/null && break; sleep 0.25; done
+# c's disk export on hostb dies while c's move waits for b's slot: the move
+# has touched nothing yet, so the agent mends c (export started again,
+# holding the writer; resumed if an I/O error paused it), and the move waits
+# for that before it goes
+log_b=$(agent_log hostb); n0=$(wc -l <"$log_b")
+p=$("$lab" fault pid hostb export "$c") && kill -KILL "$p" && died_c=(--died "hostb:$p@$(date +%s%3N)")
+for _ in $(seq 1 40); do tail -n +"$((n0 + 1))" "$log_b" | grep -q "^.*$c: a disk export had died under it: started again, holding the writer" && break; sleep 0.25; done
+mended=$(tail -n +"$((n0 + 1))" "$log_b" | grep "$c: a disk export had died under it" | head -n 1)
+tap_diag "${mended:-the log of hostb says nothing of $c}"
+tap_check "$c's export on hostb killed while its move waits in the queue: the agent starts it again, holding the writer, before the move's turn comes" \
+    bash -c '[ -n "$1" ] && ! grep -q "\"phase\":\"memory copy\"" "$2"' _ "$mended" "$work/$c.out"
 move_wait "$b"
 tap_diag "$b: $(cat "$work/$b.err")"
 tap_check "--max-downtime 1 --blackout-policy cancel at 1 MiB/s: cancelled after converge_timeout (exit 1), saying why" \
-    bash -c '[ "$1" = 1 ] && grep -q "did not reach its downtime of 1 ms within converge_timeout (6 s)" "$2"' _ "$(rc_of "$b")" "$work/$b.err"
+    bash -c '[ "$1" = 1 ] && grep -q "did not reach its downtime of 1 ms within converge_timeout (12 s)" "$2"' _ "$(rc_of "$b")" "$work/$b.err"
 tap_check "... and $b runs on hostb alone, as before" test "$(where "$b")" = hostb
+move_wait "$c"
+tap_diag "$c: $(final_of "$c") $(cat "$work/$c.err")"
+tap_check "--compress (XBZRLE): $c, mended while it waited, moves hostb -> hosta once its turn comes, exit 0" \
+    bash -c '[ "$1" = 0 ] && [ "$(where "$2")" = hosta ]' _ "$(rc_of "$c")" "$c"
 
 move_bg "$a" hostb hosta
 move_wait "$a"
 tap_check "$a moves hostb -> hosta without a cap (exit 0)" bash -c '[ "$1" = 0 ] && [ "$(where "$2")" = hosta ]' _ "$(rc_of "$a")" "$a"
-
-# ---- --compress -------------------------------------------------------------------------------------
-tap_diag "$(date +%T): --compress"
-move_bg "$c" hostb hosta --compress
-move_wait "$c"
-tap_diag "$c: $(final_of "$c")"
-tap_check "--compress (XBZRLE): $c moves hostb -> hosta, exit 0" \
-    bash -c '[ "$1" = 0 ] && [ "$(where "$2")" = hosta ]' _ "$(rc_of "$c")" "$c"
+migration_set hostb max_simultaneous 2
 
 # ---- drain -----------------------------------------------------------------------------------------
 # all three on hosta first
@@ -180,7 +194,8 @@ for v in "${vms[@]}"; do
     tap_check "$v's record sequence: contiguous, one boot, no memory error" \
         bash -c 'jq -e ".ok and .gaps == 0 and .boots == 1 and .mem_errors == 0" <<<"$1" >/dev/null' _ "$r"
     [ "$(jq -r .ok <<<"$r" 2>/dev/null)" = true ] || tap_diag "$r"
-    w=$("$lab" vm writers "$v")
+    died=(); [ "$v" = "$c" ] && died=("${died_c[@]}")
+    w=$("$lab" vm writers "${died[@]}" "$v")
     tap_check "$v's writer journals: never two writers ($(jq -c '{switches, overlaps}' <<<"$w" 2>/dev/null))" \
         bash -c 'jq -e ".overlaps == 0" <<<"$1" >/dev/null' _ "$w"
 done

@@ -14,6 +14,7 @@ agents_up() {
 # vsm NODE ARGS...: the CLI on NODE (with NODE's tickets)
 vsm() { local node=$1; shift; timeout 120 "$lab" exec "$node" -- "$cli" "$@"; }
 audit_log() { echo "$("$lab" path "$1" log)/audit.jsonl"; }
+agent_log() { echo "$("$lab" path "$1" log)/vsmigrated.log"; }
 agent_conf() { echo "$("$lab" path "$1" dir)/vsmigrate/vsmigrated.conf"; }
 # audit_has HOST JQ-FILTER: some record of HOST's audit log matches (the
 # records slurped: jq -e alone judges only by the last record's output)

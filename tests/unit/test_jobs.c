@@ -3,6 +3,7 @@
  * move's reading of a VM's leases (move_controls_from_xml). */
 #include <config.h>
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,27 +199,70 @@ test_queue(void **state)
 
 /* the agent mending a VM (an export started again): no move of it begins
  * meanwhile; a VM in a move is not mended; a few at once, then no more */
+struct waiter {
+    struct jobs *t;
+    const char *id;
+    enum jobs_turn turn;
+};
+
+static void *
+wait_long(void *arg)
+{
+    struct waiter *w = arg;
+    unsigned place;
+
+    w->turn = jobs_wait_turn(w->t, w->id, 60000, &place);
+    return NULL;
+}
+
 static void
 test_mending(void **state)
 {
     struct jobs *t = malloc(sizeof *t);
     struct vs_error err;
-    struct job j = job_of("j1", "web01", JOB_SOURCE);
+    struct job j = job_of("j1", "web01", JOB_SOURCE), k = job_of("j2", "db01", JOB_SOURCE);
+    unsigned place = 99;
     char vm[32];
 
     (void)state;
     jobs_init(t, 2);
     assert_true(jobs_mend_begin(t, "web01"));
     assert_false(jobs_mend_begin(t, "web01"));   /* once at a time */
-    assert_false(jobs_add(t, &j, &err));
-    assert_int_equal(err.code, VS_ERR_BUSY);
-    assert_non_null(strstr(err.message, "mending web01"));
-    assert_int_equal(jobs_count(t), 0);
-    jobs_mend_end(t, "web01");
+    /* a move of it asked for meanwhile is taken, and waits until the mend
+     * is done, though a slot is free; a move of another VM goes */
     assert_true(jobs_add(t, &j, &err));
+    assert_true(jobs_add(t, &k, &err));
+    assert_int_equal(jobs_wait_turn(t, "j1", 0, &place), JOBS_TURN_WAIT);
+    assert_int_equal(place, 1);
+    assert_false(jobs_vm_moving(t, "web01"));
+    jobs_mend_end(t, "web01");
+    assert_int_equal(jobs_wait_turn(t, "j1", 0, &place), JOBS_TURN_GO);
+    assert_int_equal(jobs_wait_turn(t, "j2", 0, &place), JOBS_TURN_GO);
+    assert_true(jobs_vm_moving(t, "web01"));
     /* web01 moves now: the agent leaves it alone */
     assert_false(jobs_mend_begin(t, "web01"));
     jobs_remove(t, "j1");
+    assert_false(jobs_vm_moving(t, "web01"));
+    /* a move that waits in the queue (both slots taken) has touched nothing:
+     * its VM may be mended, and the move waits for that too */
+    struct job busy = job_of("j3", "app01", JOB_SOURCE);
+    assert_true(jobs_add(t, &busy, &err));
+    assert_int_equal(jobs_wait_turn(t, "j3", 0, &place), JOBS_TURN_GO);
+    assert_true(jobs_add(t, &j, &err));
+    assert_int_equal(jobs_wait_turn(t, "j1", 0, &place), JOBS_TURN_WAIT);
+    assert_true(jobs_mend_begin(t, "web01"));
+    jobs_remove(t, "j3");
+    assert_int_equal(jobs_wait_turn(t, "j1", 0, &place), JOBS_TURN_WAIT);
+    /* the end of the mend wakes the waiting move (else it would say WAIT
+     * after its 60 s) */
+    struct waiter w = { .t = t, .id = "j1", .turn = JOBS_TURN_WAIT };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, wait_long, &w), 0);
+    jobs_mend_end(t, "web01");
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.turn, JOBS_TURN_GO);
+    jobs_remove(t, "j1");
+    jobs_remove(t, "j2");
     assert_true(jobs_mend_begin(t, "web01"));
     jobs_mend_end(t, "web01");
     /* JOBS_MENDING_MAX at once, then none until one ends */
