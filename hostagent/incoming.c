@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -110,6 +111,10 @@ incoming_job(struct request_ctx *r, const char *xml, struct job *j, struct vs_er
     snprintf(j->to, sizeof j->to, "%s", r->agent->host);
     snprintf(j->user, sizeof j->user, "%s", r->who->user ? r->who->user : r->caller);
     snprintf(j->phase, sizeof j->phase, "incoming");
+    /* of two hosts moving VMs to each other at their limits, the one whose
+     * name sorts first lets the other's move in (jobs.h): both sides
+     * compare the same two agents' names */
+    j->crossing_first = strcasecmp(r->agent->host, r->from) < 0;
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/hostname.h"
 #include "hostagent/jobs.h"
 #include "hostagent/wire.h"
 
@@ -54,6 +55,27 @@ mending_has(const struct jobs *t, const char *vm)
         if (strcmp(t->mending[i], vm) == 0)
             return true;
     return false;
+}
+
+/* A destination job j that may go over the limit: a crossing move (see
+ * struct job), under the lock */
+static bool
+crossing_may_go(const struct jobs *t, const struct job *j)
+{
+    size_t waiting_there = 0, let_in = 0;
+
+    if (j->role != JOB_DESTINATION || !j->crossing_first)
+        return false;
+    for (size_t i = 0; i < JOBS_MAX; i++) {
+        const struct job *o = &t->slots[i];
+        if (!t->used[i] || !o->running)
+            continue;
+        if (o->role == JOB_SOURCE && o->awaiting_destination && vs_host_same(o->to, j->from))
+            waiting_there++;
+        else if (o->role == JOB_DESTINATION && o->crossed && vs_host_same(o->from, j->from))
+            let_in++;
+    }
+    return let_in < waiting_there;
 }
 
 static size_t
@@ -144,9 +166,12 @@ jobs_wait_turn(struct jobs *t, const char *id, long long wait_ms, unsigned *plac
         }
         *place = place_of(t, j);
         /* a VM the agent mends waits until it is done (jobs_mend_end) */
-        if (*place == 0 ||
-            (*place == 1 && running_count(t) < (size_t)t->limit && !mending_has(t, j->vm))) {
+        bool mended = *place != 0 && mending_has(t, j->vm);
+        bool in_turn = *place == 1 && running_count(t) < (size_t)t->limit && !mended;
+        bool crossing = *place != 0 && !in_turn && !mended && crossing_may_go(t, j);
+        if (*place == 0 || in_turn || crossing) {
             j->running = true;
+            j->crossed = crossing;
             *place = 0;
             turn = JOBS_TURN_GO;
             pthread_cond_broadcast(&t->changed);   /* the next in line moves up */
@@ -285,6 +310,17 @@ jobs_set_handoff(struct jobs *t, const char *id, const struct job *h)
         memcpy(j->error, h->error, sizeof j->error);
     }
     pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->lock);
+}
+
+void
+jobs_set_awaiting_destination(struct jobs *t, const char *id, bool awaiting)
+{
+    pthread_mutex_lock(&t->lock);
+    struct job *j = slot_of(t, id);
+    if (j)
+        j->awaiting_destination = awaiting;
+    pthread_cond_broadcast(&t->changed);   /* a crossing move may go now */
     pthread_mutex_unlock(&t->lock);
 }
 

@@ -12,7 +12,9 @@
  * and runs once jobs_wait_turn lets it: when it is the oldest waiting job
  * and fewer than the limit (max_simultaneous, as roles go: source and
  * destination count alike) run. A lower limit set while jobs run stops
- * none of them; it holds back the next. */
+ * none of them; it holds back the next. Two exceptions: a VM the agent
+ * mends waits until it is done, and a crossing move may go first (struct
+ * job). */
 #ifndef VSM_HOSTAGENT_JOBS_H
 #define VSM_HOSTAGENT_JOBS_H
 
@@ -49,6 +51,13 @@ struct job {
     long long handoff_ms;
     bool handed_off;
     bool taking;                   /* destination: the hand-off runs now */
+    /* crossing moves (two hosts at their limits, each moving a VM to the
+     * other): each holds its slot for a source job that waits in the
+     * other's queue. The host whose name sorts first lets the other's move
+     * in over its limit, once per such source job (jobs_wait_turn) */
+    bool awaiting_destination;     /* source: asking its destination to prepare (queued there) */
+    bool crossing_first;           /* destination: this host sorts before the source's name */
+    bool crossed;                  /* destination: let in over the limit for a crossing */
     bool defined_before;           /* destination: the VM was defined here before the move */
     char error[VS_ERROR_MESSAGE_MAX]; /* why the hand-off failed, for the report */
     /* the VM's disk exports' control sockets here (its leases' paths) */
@@ -76,7 +85,11 @@ enum jobs_turn { JOBS_TURN_GO, JOBS_TURN_WAIT, JOBS_TURN_CANCELLED, JOBS_TURN_GO
 void jobs_init(struct jobs *t, int limit);
 /* A new limit (a reload): running jobs go on; waiting ones see it at once. */
 void jobs_set_limit(struct jobs *t, int limit);
-/* Let job id run if its turn has come (JOBS_TURN_GO: it is running now);
+/* Let job id run if its turn has come (JOBS_TURN_GO: it is running now),
+ * or if it is a crossing move's destination job here that may go first: a
+ * job with crossing_first whose source host is the destination of a source
+ * job here that waits in that host's queue (awaiting_destination), one
+ * such job let in per source job, whatever the limit and the order;
  * else wait up to wait_ms for a change and say JOBS_TURN_WAIT with its
  * place (1 is next), or JOBS_TURN_CANCELLED, or JOBS_TURN_GONE. The caller
  * loops, reporting the place, until its own deadline. */
@@ -104,6 +117,9 @@ bool jobs_cancelled(struct jobs *t, const char *id);
 void jobs_set_handoff(struct jobs *t, const char *id, const struct job *from_handoff);
 /* The destination's hand-off of job id has begun (jobs_set_handoff ends it). */
 void jobs_set_taking(struct jobs *t, const char *id);
+/* The source job id asks its destination to prepare now (true), or it has
+ * answered (false). */
+void jobs_set_awaiting_destination(struct jobs *t, const char *id, bool awaiting);
 
 /* The agent is about to act on vm by itself: true when no job of vm runs
  * here (one that waits in the queue has touched nothing yet), and nothing

@@ -1063,7 +1063,11 @@ move_prepare(struct request_ctx *r, struct move *m, struct wire *dest, bool *des
         reply_error(r, VS_ERR_UNAVAILABLE, msg);
         return false;
     }
+    /* tests: two moves toward each other, each holding its slot here */
+    test_hook_pause(r->s->cfg->runtime_dir, "destination-prepare");
+    jobs_set_awaiting_destination(&r->agent->jobs, m->job.id, true);
     *dest_open = destination_prepare(r, m, xml, dest, &err);
+    jobs_set_awaiting_destination(&r->agent->jobs, m->job.id, false);
     free(xml);
     if (!*dest_open || !tunnel_listen(m, &err)) {
         jobs_remove(&r->agent->jobs, m->job.id);

@@ -7,8 +7,9 @@
 # --bandwidth honoured (the rate during the copy); --max-downtime with --blackout-policy cancel on a
 # guest that dirties faster than the capped link (cancelled, the VM stays);
 # --compress, on a VM whose export died while its move waited in the queue
-# (the agent mends it meanwhile; the move then goes). Every guest's record
-# sequence and the writer journals at the end.
+# (the agent mends it meanwhile; the move then goes); crossing moves
+# between two hosts at their limits; drain. Every guest's record sequence
+# and the writer journals at the end.
 . "$(dirname "$0")/lab-common.sh"
 tap_require_root_netns
 lab_up_or_bail
@@ -156,17 +157,44 @@ tap_diag "$c: $(final_of "$c") $(cat "$work/$c.err")"
 tap_check "--compress (XBZRLE): $c, mended while it waited, moves hostb -> hosta once its turn comes, exit 0" \
     bash -c '[ "$1" = 0 ] && [ "$(where "$2")" = hosta ]' _ "$(rc_of "$c")" "$c"
 
+# ---- crossing moves: hosta and hostb at their limits (1), each moving a VM to the other ---------------
+# Each source holds its host's one slot and asks the other, whose slot is
+# taken: hosta (its name sorts first) lets hostb's move in over its limit,
+# and hostb's turn comes when that move ends. Both sources are held at the
+# test hook before they ask, so that the two cross for certain. Without the
+# rule each would wait queue_timeout (60 s here) and fail.
+tap_diag "$(date +%T): crossing moves"
+migration_set hosta max_simultaneous 1 queue_timeout 60s
+migration_set hostb max_simultaneous 1 queue_timeout 60s
+for h in hosta hostb; do hooks=$("$lab" path "$h" dir)/run/vsmigrate/test-hooks; rm -rf "$hooks"; mkdir -p "$hooks"; touch "$hooks/pause-destination-prepare"; done
 move_bg "$a" hostb hosta
-move_wait "$a"
-tap_check "$a moves hostb -> hosta without a cap (exit 0)" bash -c '[ "$1" = 0 ] && [ "$(where "$2")" = hosta ]' _ "$(rc_of "$a")" "$a"
-migration_set hostb max_simultaneous 2
+move_bg "$c" hosta hostb
+for _ in $(seq 1 120); do
+    [ -f "$("$lab" path hosta dir)/run/vsmigrate/test-hooks/reached-destination-prepare" ] &&
+        [ -f "$("$lab" path hostb dir)/run/vsmigrate/test-hooks/reached-destination-prepare" ] && break
+    sleep 0.25
+done
+held=$(ls "$("$lab" path hosta dir)/run/vsmigrate/test-hooks" "$("$lab" path hostb dir)/run/vsmigrate/test-hooks" | grep -c reached-destination-prepare)
+for h in hosta hostb; do rm -rf "$("$lab" path "$h" dir)/run/vsmigrate/test-hooks"; done
+move_wait "$a"; move_wait "$c"
+tap_diag "$a: exit $(rc_of "$a") $(cat "$work/$a.err"); $c: exit $(rc_of "$c") $(cat "$work/$c.err")"
+tap_check "crossing moves at limit 1 ($held of 2 sources held their slots before asking): $a hostb -> hosta and $c hosta -> hostb both exit 0" \
+    bash -c '[ "$1" = 2 ] && [ "$2$3" = 00 ] && [ "$(where "$4")" = hosta ] && [ "$(where "$5")" = hostb ]' _ "$held" "$(rc_of "$a")" "$(rc_of "$c")" "$a" "$c"
+tap_check "... hostb's move to hosta went first (hosta let it in over its limit), then hosta's" \
+    bash -c 'jq -s -e --arg a "$1" --arg c "$2" "
+        ([.[] | select(.action == \"move-prepare\" and .vm == \$a and .result == \"ok\")] | last | .slot_from_ms) as \$in_a |
+        ([.[] | select(.action == \"move\" and .vm == \$c and .result == \"ok\")] | last | .slot_until_ms) as \$out_c |
+        \$in_a != null and \$out_c != null and \$in_a < \$out_c" "$3" >/dev/null' _ "$a" "$c" "$(audit_log hosta)"
+migration_set hosta max_simultaneous 2 queue_timeout 10m
+migration_set hostb max_simultaneous 2 queue_timeout 10m
 
 # ---- drain -----------------------------------------------------------------------------------------
 # all three on hosta first
 move_bg "$b" hostb hosta
-move_wait "$b"
-tap_check "$b moves hostb -> hosta (exit 0): all three run on hosta" \
-    bash -c '[ "$1" = 0 ] && for v in "${@:2}"; do [ "$(where "$v")" = hosta ] || exit 1; done' _ "$(rc_of "$b")" "${vms[@]}"
+move_bg "$c" hostb hosta
+move_wait "$b"; move_wait "$c"
+tap_check "$b and $c move hostb -> hosta (exit 0): all three run on hosta" \
+    bash -c '[ "$1$2" = 00 ] && for v in "${@:3}"; do [ "$(where "$v")" = hosta ] || exit 1; done' _ "$(rc_of "$b")" "$(rc_of "$c")" "${vms[@]}"
 tap_diag "$(date +%T): drain"
 # now: sa and sc on hosta, sb on hostb
 out=$(timeout 600 "$lab" exec ws -- "$cli" drain hosta --to hostc 2>&1); rc=$?

@@ -278,6 +278,70 @@ test_mending(void **state)
     free(t);
 }
 
+/* Crossing moves, limit 1 on both hosts: hosta's source job for web01
+ * runs and waits in hostb's queue; hostb's move of db01 comes in. hosta
+ * sorts first, so it lets db01 in over its limit, once per such source
+ * job; hostb (crossing_first false) would not. */
+static void
+test_crossing(void **state)
+{
+    struct jobs *t = malloc(sizeof *t);
+    struct vs_error err;
+    struct job out_src = job_of("s1", "web01", JOB_SOURCE);
+    struct job in1 = job_of("d1", "db01", JOB_DESTINATION), in2 = job_of("d2", "db02", JOB_DESTINATION);
+    struct job other = job_of("d3", "app01", JOB_DESTINATION);
+    unsigned place = 99;
+
+    (void)state;
+    jobs_init(t, 1);
+    snprintf(out_src.to, sizeof out_src.to, "hostb.lab.test");
+    for (struct job *j = &in1; j; j = j == &in1 ? &in2 : NULL) {
+        snprintf(j->from, sizeof j->from, "hostb.lab.test");
+        snprintf(j->to, sizeof j->to, "hosta.lab.test");
+        j->crossing_first = true;
+    }
+    snprintf(other.from, sizeof other.from, "hostc.lab.test");
+    other.crossing_first = true;
+    assert_true(jobs_add(t, &out_src, &err));
+    assert_int_equal(jobs_wait_turn(t, "s1", 0, &place), JOBS_TURN_GO);
+    assert_true(jobs_add(t, &other, &err));
+    assert_true(jobs_add(t, &in1, &err));
+    assert_true(jobs_add(t, &in2, &err));
+    /* web01's source job has not asked hostb yet: all wait, in order */
+    assert_int_equal(jobs_wait_turn(t, "d1", 0, &place), JOBS_TURN_WAIT);
+    assert_int_equal(place, 2);
+    jobs_set_awaiting_destination(t, "s1", true);
+    /* now hostb's move goes first, over the limit and past app01 (from
+     * hostc, no crossing); one only: web01 waits for one slot there */
+    assert_int_equal(jobs_wait_turn(t, "d3", 0, &place), JOBS_TURN_WAIT);
+    assert_int_equal(jobs_wait_turn(t, "d1", 0, &place), JOBS_TURN_GO);
+    assert_int_equal(jobs_wait_turn(t, "d2", 0, &place), JOBS_TURN_WAIT);
+    size_t running, waiting;
+    jobs_counts(t, &running, &waiting);
+    assert_int_equal(running, 2);
+    /* hostb let web01 in: no more crossing; d2 waits its turn */
+    jobs_set_awaiting_destination(t, "s1", false);
+    jobs_remove(t, "d1");
+    assert_int_equal(jobs_wait_turn(t, "d2", 0, &place), JOBS_TURN_WAIT);
+    jobs_remove(t, "s1");
+    assert_int_equal(jobs_wait_turn(t, "d3", 0, &place), JOBS_TURN_GO);
+    assert_int_equal(jobs_wait_turn(t, "d2", 0, &place), JOBS_TURN_WAIT);
+    jobs_remove(t, "d3");
+    jobs_remove(t, "d2");
+    /* the host that sorts second does not let a crossing move in */
+    struct job src2 = job_of("s2", "web01", JOB_SOURCE), in3 = job_of("d4", "db01", JOB_DESTINATION);
+    snprintf(src2.to, sizeof src2.to, "hostb.lab.test");
+    snprintf(in3.from, sizeof in3.from, "hostb.lab.test");
+    in3.crossing_first = false;
+    assert_true(jobs_add(t, &src2, &err));
+    assert_int_equal(jobs_wait_turn(t, "s2", 0, &place), JOBS_TURN_GO);
+    jobs_set_awaiting_destination(t, "s2", true);
+    assert_true(jobs_add(t, &in3, &err));
+    assert_int_equal(jobs_wait_turn(t, "d4", 0, &place), JOBS_TURN_WAIT);
+    assert_int_equal(place, 1);
+    free(t);
+}
+
 int
 main(void)
 {
@@ -288,6 +352,7 @@ main(void)
         cmocka_unit_test(test_controls_from_leases),
         cmocka_unit_test(test_queue),
         cmocka_unit_test(test_mending),
+        cmocka_unit_test(test_crossing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
