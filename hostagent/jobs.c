@@ -166,9 +166,9 @@ jobs_wait_turn(struct jobs *t, const char *id, long long wait_ms, unsigned *plac
         }
         *place = place_of(t, j);
         /* a VM the agent mends waits until it is done (jobs_mend_end) */
-        bool mended = *place != 0 && mending_has(t, j->vm);
-        bool in_turn = *place == 1 && running_count(t) < (size_t)t->limit && !mended;
-        bool crossing = *place != 0 && !in_turn && !mended && crossing_may_go(t, j);
+        bool being_mended = *place != 0 && mending_has(t, j->vm);
+        bool in_turn = *place == 1 && running_count(t) < (size_t)t->limit && !being_mended;
+        bool crossing = *place != 0 && !in_turn && !being_mended && crossing_may_go(t, j);
         if (*place == 0 || in_turn || crossing) {
             j->running = true;
             j->crossed = crossing;
