@@ -44,6 +44,10 @@ move_bg() {
 move_wait() { for _ in $(seq 1 1200); do [ -f "$work/$1.rc" ] && return 0; sleep 0.5; done; return 1; }
 rc_of() { cat "$work/$1.rc" 2>/dev/null; }
 final_of() { tail -n 1 "$work/$1.out"; }
+# out_says NAME TEXT: wait up to 10 s for TEXT in the move's JSON lines
+out_says() { for _ in $(seq 1 40); do grep -qF "$2" "$work/$1.out" 2>/dev/null && return 0; sleep 0.25; done; return 1; }
+# hooks HOST: HOST's test-hook directory (tests/faults/run explains them)
+hooks() { echo "$("$lab" path "$1" dir)/run/vsmigrate/test-hooks"; }
 # job_of NAME: the job id from the move's first event
 job_of() { for _ in $(seq 1 60); do j=$(jq -r 'select(.event) | .job' "$work/$1.out" 2>/dev/null | head -1); [ -n "$j" ] && { echo "$j"; return 0; }; sleep 0.5; done; return 1; }
 # most_running HOST ACTION: the most moves of HOST's audit (ACTION records,
@@ -91,10 +95,10 @@ a=${vms[0]} b=${vms[1]} c=${vms[2]}
 # a move that holds hostb's one slot for 35 s: capped at 6 MiB/s, the guest
 # dirties faster than that, and --blackout-policy cancel ends it then
 move_bg "$a" hostb hosta --bandwidth 6 --max-downtime 1 --blackout-policy cancel
-for _ in $(seq 1 40); do grep -q '"phase":"memory copy"' "$work/$a.out" 2>/dev/null && break; sleep 0.25; done
+out_says "$a" '"phase":"memory copy"'
 move_bg "$b" hostb hosta
 jb=$(job_of "$b")
-for _ in $(seq 1 40); do grep -q '"queue_place":1' "$work/$b.out" 2>/dev/null && break; sleep 0.25; done
+out_says "$b" '"queue_place":1'
 st=$(vsm ws status --host hostb 2>&1)
 tap_diag "$(grep "^job" <<<"$st")"
 tap_check "status on hostb lists the waiting move with its place in the queue" \
@@ -133,16 +137,16 @@ tap_check "--bandwidth 6 was honoured: the copy ran at $rate MiB/s after its fir
 tap_diag "$(date +%T): --max-downtime with --blackout-policy cancel; a VM mended while its move waits"
 migration_set hostb max_simultaneous 1 converge_timeout 12s queue_timeout 10m
 move_bg "$b" hostb hosta --bandwidth 1 --max-downtime 1 --blackout-policy cancel
-for _ in $(seq 1 40); do grep -q '"phase":"memory copy"' "$work/$b.out" 2>/dev/null && break; sleep 0.25; done
+out_says "$b" '"phase":"memory copy"'
 move_bg "$c" hostb hosta --compress
-for _ in $(seq 1 40); do grep -q '"queue_place":1' "$work/$c.out" 2>/dev/null && break; sleep 0.25; done
+out_says "$c" '"queue_place":1'
 # c's disk export on hostb dies while c's move waits for b's slot: the move
 # has touched nothing yet, so the agent mends c (export started again,
 # holding the writer; resumed if an I/O error paused it), and the move waits
 # for that before it goes
 log_b=$(agent_log hostb); n0=$(wc -l <"$log_b")
 p=$("$lab" fault pid hostb export "$c") && kill -KILL "$p" && died_c=(--died "hostb:$p@$(date +%s%3N)")
-for _ in $(seq 1 40); do tail -n +"$((n0 + 1))" "$log_b" | grep -q "^.*$c: a disk export had died under it: started again, holding the writer" && break; sleep 0.25; done
+for _ in $(seq 1 40); do tail -n +"$((n0 + 1))" "$log_b" | grep -qF "$c: a disk export had died under it: started again, holding the writer" && break; sleep 0.25; done
 mended=$(tail -n +"$((n0 + 1))" "$log_b" | grep "$c: a disk export had died under it" | head -n 1)
 tap_diag "${mended:-the log of hostb says nothing of $c}"
 tap_check "$c's export on hostb killed while its move waits in the queue: the agent starts it again, holding the writer, before the move's turn comes" \
@@ -166,16 +170,15 @@ tap_check "--compress (XBZRLE): $c, mended while it waited, moves hostb -> hosta
 tap_diag "$(date +%T): crossing moves"
 migration_set hosta max_simultaneous 1 queue_timeout 60s
 migration_set hostb max_simultaneous 1 queue_timeout 60s
-for h in hosta hostb; do hooks=$("$lab" path "$h" dir)/run/vsmigrate/test-hooks; rm -rf "$hooks"; mkdir -p "$hooks"; touch "$hooks/pause-destination-prepare"; done
+for h in hosta hostb; do rm -rf "$(hooks "$h")"; mkdir -p "$(hooks "$h")"; touch "$(hooks "$h")/pause-destination-prepare"; done
 move_bg "$a" hostb hosta
 move_bg "$c" hosta hostb
 for _ in $(seq 1 120); do
-    [ -f "$("$lab" path hosta dir)/run/vsmigrate/test-hooks/reached-destination-prepare" ] &&
-        [ -f "$("$lab" path hostb dir)/run/vsmigrate/test-hooks/reached-destination-prepare" ] && break
+    [ -f "$(hooks hosta)/reached-destination-prepare" ] && [ -f "$(hooks hostb)/reached-destination-prepare" ] && break
     sleep 0.25
 done
-held=$(ls "$("$lab" path hosta dir)/run/vsmigrate/test-hooks" "$("$lab" path hostb dir)/run/vsmigrate/test-hooks" | grep -c reached-destination-prepare)
-for h in hosta hostb; do rm -rf "$("$lab" path "$h" dir)/run/vsmigrate/test-hooks"; done
+held=$(ls "$(hooks hosta)" "$(hooks hostb)" | grep -c reached-destination-prepare)
+for h in hosta hostb; do rm -rf "$(hooks "$h")"; done
 move_wait "$a"; move_wait "$c"
 tap_diag "$a: exit $(rc_of "$a") $(cat "$work/$a.err"); $c: exit $(rc_of "$c") $(cat "$work/$c.err")"
 tap_check "crossing moves at limit 1 ($held of 2 sources held their slots before asking): $a hostb -> hosta and $c hosta -> hostb both exit 0" \
