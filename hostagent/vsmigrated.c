@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "common/ccdir.h"
+#include "common/crashtrace.h"
 #include "common/log.h"
 #include "hostagent/audit.h"
 #include "hostagent/daemon.h"
@@ -395,6 +396,7 @@ main(int argc, char **argv)
         return 2;
     }
     vs_log_init("vsmigrated", level, use_syslog);
+    crashtrace_install("vsmigrated");
     virt_init();
     signal(SIGPIPE, SIG_IGN);
     agent.settings = settings_load(&agent, path);
