@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/proc.h"
 #include "hostagent/exports.h"
 #include "krb/krb.h"
 
@@ -76,7 +77,7 @@ export_alive(const struct export *e, pid_t *pid)
         p = 0;
     fclose(f);
     *pid = (pid_t)p;
-    return p > 0 && kill((pid_t)p, 0) == 0;
+    return vs_process_running((pid_t)p);
 }
 
 /* nbdkit, its stdio on the export's log, in a session of its own; it forks
@@ -144,9 +145,9 @@ export_stop(const struct export *e)
 
     if (export_alive(e, &pid)) {
         kill(pid, SIGTERM);   /* the export flushes and lets the writer handle go */
-        for (int waited = 0; waited < STOP_TIMEOUT_MS && kill(pid, 0) == 0; waited += 50)
+        for (int waited = 0; waited < STOP_TIMEOUT_MS && vs_process_running(pid); waited += 50)
             sleep_ms(50);
-        if (kill(pid, 0) == 0)
+        if (vs_process_running(pid))
             kill(pid, SIGKILL);
     }
     unlink(e->pid);
