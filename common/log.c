@@ -7,12 +7,14 @@
 #include <string.h>
 #include <syslog.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 
 static const char *log_ident = "vsmigrate";
 static enum vs_log_level log_level = VS_LOG_INFO;
 static bool log_syslog;
+static bool log_timestamps;
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 static const int level_syslog[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -31,6 +33,12 @@ void
 vs_log_set_level(enum vs_log_level level)
 {
     log_level = level;
+}
+
+void
+vs_log_set_timestamps(bool on)
+{
+    log_timestamps = on;
 }
 
 enum vs_log_level
@@ -70,7 +78,19 @@ vs_log(enum vs_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: %s: %s\n", log_ident, level_names[level], msg);
+    if (log_timestamps) {
+        struct timespec now;
+        struct tm tm;
+        char when[32] = "";
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (gmtime_r(&now.tv_sec, &tm))
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+        /* one fprintf: lines of two threads never interleave */
+        fprintf(stderr, "%s.%03ldZ %s: %s: %s\n", when, now.tv_nsec / 1000000L, log_ident,
+                level_names[level], msg);
+    } else {
+        fprintf(stderr, "%s: %s: %s\n", log_ident, level_names[level], msg);
+    }
     if (log_syslog)
         syslog(level_syslog[level], "%s", msg);
 }

@@ -19,6 +19,10 @@ enum vs_log_level {
 void vs_log_init(const char *ident, enum vs_log_level level, bool use_syslog);
 void vs_log_set_level(enum vs_log_level level);
 enum vs_log_level vs_log_get_level(void);
+/* Each stderr line begins with the UTC time to the millisecond, for a
+ * daemon whose stderr is a plain file; not for one under systemd (the
+ * journal stamps its lines) nor for a command's messages to a person. */
+void vs_log_set_timestamps(bool on);
 
 /* "error", "warning", "info", "debug" */
 bool vs_log_level_parse(const char *name, enum vs_log_level *out);

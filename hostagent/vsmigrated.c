@@ -397,6 +397,8 @@ main(int argc, char **argv)
     }
     vs_log_init("vsmigrated", level, use_syslog);
     crashtrace_install("vsmigrated");
+    /* systemd's journal stamps each line itself (and says so in JOURNAL_STREAM) */
+    vs_log_set_timestamps(!check_only && getenv("JOURNAL_STREAM") == NULL);
     virt_init();
     signal(SIGPIPE, SIG_IGN);
     agent.settings = settings_load(&agent, path);
