@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ccdir.h"
+#include "proc.h"
 
 bool
 vs_ccache_dir_create(struct vs_ccache_dir *d, const char *parent, const char *prefix,
@@ -84,7 +85,8 @@ vs_ccache_dir_sweep(const char *parent, pid_t pid)
         char path[PATH_MAX], file[PATH_MAX + 16];
         struct stat st;
 
-        if (owner < 0 || (pid > 0 ? owner != pid : kill((pid_t)owner, 0) == 0 || errno != ESRCH))
+        /* an owner that ended and waits to be reaped (a zombie) is gone too */
+        if (owner < 0 || (pid > 0 ? owner != pid : vs_process_running((pid_t)owner)))
             continue;
         if ((size_t)snprintf(path, sizeof path, "%s/%s", parent, e->d_name) >= sizeof path ||
             lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||

@@ -86,12 +86,33 @@ test_sweep(void **state)
     assert_false(exists(mine));
 }
 
+/* An export killed -9 stays a zombie until PID 1 reaps it, which may take
+ * seconds or never come: its directory is swept all the same. */
+static void
+test_sweep_zombie_owner(void **state)
+{
+    char zombie[64];
+    siginfo_t si;
+    pid_t child = fork();
+
+    (void)state;
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT), 0);   /* not reaped */
+    snprintf(zombie, sizeof zombie, "smbio-%ld-zombie", (long)child);
+    fake_dir(zombie, 0700);
+    assert_int_equal(vs_ccache_dir_sweep(parent, 0), 1);
+    assert_false(exists(zombie));
+    waitpid(child, NULL, 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_names_the_owner),
         cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_sweep_zombie_owner),
     };
     if (mkdtemp(parent) == NULL)
         return 1;
