@@ -77,7 +77,9 @@ export_alive(const struct export *e, pid_t *pid)
         p = 0;
     fclose(f);
     *pid = (pid_t)p;
-    return vs_process_running((pid_t)p);
+    /* the export's own socket path is in its argv (--unix): a stranger that
+     * was given the number of an export that died is left alone */
+    return vs_process_running((pid_t)p) && vs_process_has_arg((pid_t)p, e->sock);
 }
 
 /* nbdkit, its stdio on the export's log, in a session of its own; it forks
@@ -145,9 +147,9 @@ export_stop(const struct export *e)
 
     if (export_alive(e, &pid)) {
         kill(pid, SIGTERM);   /* the export flushes and lets the writer handle go */
-        for (int waited = 0; waited < STOP_TIMEOUT_MS && vs_process_running(pid); waited += 50)
+        for (int waited = 0; waited < STOP_TIMEOUT_MS && export_alive(e, &pid); waited += 50)
             sleep_ms(50);
-        if (vs_process_running(pid))
+        if (export_alive(e, &pid))
             kill(pid, SIGKILL);
     }
     unlink(e->pid);

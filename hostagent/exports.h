@@ -34,7 +34,10 @@ bool export_paths(const char *runtime_dir, const struct domxml_info *vm,
                   const struct domxml_disk *d, const struct domxml_lease *l, struct export *e,
                   struct vs_error *err);
 
-/* Its pid file names a live process (*pid set). */
+/* Its pid file names a live process (*pid set) that is this export: an
+ * nbdkit serving e->sock. A pid file left by an export that died may name
+ * another process by now (the kernel reuses pids): that is not alive, and
+ * is never signalled. */
 bool export_alive(const struct export *e, pid_t *pid);
 
 /* Start the export in standby (it writes nothing until promoted) as the

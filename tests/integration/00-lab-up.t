@@ -42,4 +42,21 @@ uuid_a=$("$lab" exec hosta -- virsh -q capabilities | sed -n 's|.*<uuid>\(.*\)</
 uuid_b=$("$lab" exec hostb -- virsh -q capabilities | sed -n 's|.*<uuid>\(.*\)</uuid>.*|\1|p' | head -n 1)
 tap_check "libvirt reports distinct host UUIDs on hosta and hostb ($uuid_a, $uuid_b)" \
     test -n "$uuid_a" -a "$uuid_a" != "$uuid_b"
+
+# A pid file left by a daemon that died names a stranger once the kernel
+# reuses the number (the lab's nodes share one pid space): the lab must not
+# signal it. The file is from an hour ago; the stranger started just now.
+stranger_sleep() { exec -a lab-stale-pid-probe sleep 600; }
+stranger_sleep & stranger=$!
+stale=$("$lab" path hosta dir)/pids/export-stale-pid-probe
+echo "$stranger" >"$stale" && touch -d '1 hour ago' "$stale"
+"$lab" status >"$state_dir/status-stale.log" 2>&1
+tap_grep "lab status calls a pid file whose number was given to another process dead" \
+    "export-stale-pid-probe(dead)" "$state_dir/status-stale.log"
+"$lab" vm destroy stale-pid-probe >"$state_dir/destroy-stale.log" 2>&1
+# (not kill -0: a killed child of this shell stays a zombie until waited for)
+runs() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = S ]; }
+tap_check "lab vm destroy left the process that now has the stale pid alone" runs "$stranger"
+tap_check "and removed the stale pid file" test ! -e "$stale"
+kill "$stranger" 2>/dev/null; wait "$stranger" 2>/dev/null
 tap_done

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -66,6 +67,35 @@ test_live_child_runs(void **state)
     assert_true(WIFSIGNALED(status));
 }
 
+/* An argument matches whole, never a prefix or a part of one; a process
+ * that is gone has none. */
+static void
+test_has_arg_whole_arguments_only(void **state)
+{
+    int status;
+    pid_t pid = fork();
+
+    (void)state;
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl("/bin/sleep", "sleep", "3600", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 500 && !vs_process_has_arg(pid, "3600"); i++) {
+        struct timespec ts = { 0, 10000000 };
+        nanosleep(&ts, NULL);
+    }
+    assert_true(vs_process_has_arg(pid, "3600"));
+    assert_true(vs_process_has_arg(pid, "sleep"));
+    assert_false(vs_process_has_arg(pid, "360"));
+    assert_false(vs_process_has_arg(pid, "36000"));
+    assert_false(vs_process_has_arg(pid, ""));
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_false(vs_process_has_arg(pid, "3600"));
+    assert_false(vs_process_has_arg(0, "3600"));
+}
+
 int
 main(void)
 {
@@ -74,6 +104,7 @@ main(void)
         cmocka_unit_test(test_no_pid),
         cmocka_unit_test(test_zombie_does_not_run),
         cmocka_unit_test(test_live_child_runs),
+        cmocka_unit_test(test_has_arg_whole_arguments_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
