@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "common/crashtrace.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/testhook.h"
@@ -239,7 +240,7 @@ accept_loop(void *arg)
         c->fd = fd;
         pthread_attr_init(&at);
         pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&th, &at, serve_call, c) != 0) {
+        if (crashtrace_thread_create(&th, &at, serve_call, c) != 0) {
             close(fd);
             free(c);
         }
@@ -279,7 +280,7 @@ handoff_serve_start(struct agent *a, struct vs_error *err)
     }
     sv->agent = a;
     sv->fd = fd;
-    if (pthread_create(&th, NULL, accept_loop, sv) != 0) {
+    if (crashtrace_thread_create(&th, NULL, accept_loop, sv) != 0) {
         vs_error_set(err, VS_ERR_INTERNAL, "cannot start the hand-off thread");
         goto fail;
     }

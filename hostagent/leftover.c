@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/crashtrace.h"
 #include "common/log.h"
 #include "hostagent/leftover.h"
 #include "hostagent/virt.h"
@@ -38,7 +39,7 @@ leftover_later(void *(*each_second)(void *), struct leftover *l)
 {
     pthread_t th;
 
-    if (pthread_create(&th, NULL, each_second, l) != 0)
+    if (crashtrace_thread_create(&th, NULL, each_second, l) != 0)
         free(l);
     else
         pthread_detach(th);

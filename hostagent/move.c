@@ -38,6 +38,7 @@
 #include <libvirt/virterror.h>
 #include <uuid/uuid.h>
 
+#include "common/crashtrace.h"
 #include "common/hostname.h"
 #include "common/log.h"
 #include "common/testhook.h"
@@ -301,7 +302,7 @@ stream_start(struct move *m, int fd, enum tunnel_channel ch)
     st = malloc(sizeof *st);
     if (st != NULL) {
         *st = (struct stream){ .m = m, .fd = fd, .slot = slot, .channel = ch };
-        if (pthread_create(&th, NULL, stream_run, st) == 0) {
+        if (crashtrace_thread_create(&th, NULL, stream_run, st) == 0) {
             pthread_detach(th);
             return;
         }
@@ -433,7 +434,8 @@ tunnel_listen(struct move *m, struct vs_error *err)
     snprintf(m->sock[1], sizeof m->sock[1], "%s/migration.sock", m->dir);
     if ((m->lfd[0] = listen_at(m->sock[0], err)) < 0 || (m->lfd[1] = listen_at(m->sock[1], err)) < 0)
         return false;
-    if (pipe2(m->stop, O_CLOEXEC) != 0 || pthread_create(&m->acceptor, NULL, accept_run, m) != 0) {
+    if (pipe2(m->stop, O_CLOEXEC) != 0 ||
+        crashtrace_thread_create(&m->acceptor, NULL, accept_run, m) != 0) {
         vs_error_set(err, VS_ERR_INTERNAL, "cannot start the move's tunnel");
         return false;
     }
@@ -1166,7 +1168,7 @@ do_move(struct request_ctx *r)
     if (!move_prepare(r, m, &dest, &dest_open))
         goto out;
     send_progress(r, m, "memory copy", &pr, 0, &(bool){ false });
-    if (pthread_create(&th, NULL, migrate_run, m) != 0) {
+    if (crashtrace_thread_create(&th, NULL, migrate_run, m) != 0) {
         reply_error(r, VS_ERR_INTERNAL, "cannot start the migration's thread");
         jobs_remove(&r->agent->jobs, m->job.id);
         goto out;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/crashtrace.h"
 #include "common/hostname.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -343,7 +344,7 @@ stalecopy_consider(struct agent *a, const char *vm)
     pthread_mutex_lock(&asking_lock);
     asking = true;
     pthread_mutex_unlock(&asking_lock);
-    if (pthread_create(&th, NULL, ask_peers, q) != 0) {
+    if (crashtrace_thread_create(&th, NULL, ask_peers, q) != 0) {
         pthread_mutex_lock(&asking_lock);
         asking = false;
         pthread_mutex_unlock(&asking_lock);

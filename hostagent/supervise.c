@@ -17,6 +17,7 @@
 #include <libvirt/virterror.h>
 
 #include "common/ccdir.h"
+#include "common/crashtrace.h"
 #include "common/log.h"
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
@@ -269,7 +270,7 @@ supervise_start(struct agent *a, struct vs_error *err)
 {
     pthread_t th;
 
-    if (pthread_create(&th, NULL, supervise_run, a) != 0) {
+    if (crashtrace_thread_create(&th, NULL, supervise_run, a) != 0) {
         vs_error_set(err, VS_ERR_INTERNAL, "cannot start the export supervisor's thread");
         return false;
     }

@@ -14,6 +14,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "common/crashtrace.h"
 #include "hostagent/tunnel.h"
 
 /* TLS 1.3 only, PSK with an ephemeral ECDHE share (forward secrecy costs
@@ -389,7 +390,7 @@ tunnel_relay(int plain, struct tunnel_tls *t, struct tunnel_counts *counts, stru
 
     vs_error_clear(&out.err);
     vs_error_clear(&in.err);
-    if (pthread_create(&th, NULL, plain_to_tls, &out) != 0) {
+    if (crashtrace_thread_create(&th, NULL, plain_to_tls, &out) != 0) {
         vs_error_set(err, VS_ERR_INTERNAL, "cannot start the tunnel's sending thread");
         return false;
     }

@@ -12,6 +12,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "common/crashtrace.h"
 #include "hostagent/virt.h"
 
 static void
@@ -493,7 +494,7 @@ virt_events_start(struct vs_error *err)
         vs_error_set(err, VS_ERR_INTERNAL, "libvirt's event loop did not start: %s", last_error());
         return false;
     }
-    if (pthread_create(&th, NULL, event_loop, NULL) != 0) {
+    if (crashtrace_thread_create(&th, NULL, event_loop, NULL) != 0) {
         vs_error_set(err, VS_ERR_INTERNAL, "cannot start a thread for libvirt's events");
         return false;
     }

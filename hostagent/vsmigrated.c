@@ -221,7 +221,7 @@ accept_one(int lfd, bool local)
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, THREAD_STACK);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &attr, session_run, c) != 0) {
+    if (crashtrace_thread_create(&t, &attr, session_run, c) != 0) {
         vs_warn("%s: refused: cannot start a thread", c->address);
         conns_forget(&agent, c);
         pthread_attr_destroy(&attr);
@@ -347,7 +347,7 @@ reload(const char *path)
     notify_systemd("RELOADING=1");
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &attr, reload_thread, NULL) != 0) {
+    if (crashtrace_thread_create(&t, &attr, reload_thread, NULL) != 0) {
         vs_error("cannot start a thread to reload %s; the previous configuration stays", path);
         pthread_mutex_lock(&reloader.lock);
         reloader.running = false;

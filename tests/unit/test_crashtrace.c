@@ -3,13 +3,16 @@
  * stderr, and still ends the process by that signal. */
 #include <config.h>
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -87,6 +90,89 @@ test_abort_names_itself_and_its_stack(void **state)
     (void)state;
     check_died_of(SIGABRT, "SIGABRT");
 }
+
+/* A frame of 4 KiB a call, used after the call returns (no tail call to
+ * turn into a loop); the bound is never reached: the stack ends first. */
+static volatile unsigned long recursion_bound = ~0UL;
+
+static unsigned long __attribute__((noinline))
+recurse(unsigned long depth)
+{
+    volatile char frame[4096];
+
+    frame[0] = (char)depth;
+    if (depth >= recursion_bound)
+        return frame[0];
+    return recurse(depth + 1) + frame[0];
+}
+
+static void *
+overflow_thread(void *arg)
+{
+    (void)arg;
+    recurse(0);
+    return NULL;
+}
+
+/* in_thread: the overflow happens in a thread started with
+ * crashtrace_thread_create (a small stack, as the agent's sessions have),
+ * else in the main thread */
+static void
+check_stack_overflow(bool in_thread)
+{
+    char out[16384];
+    int p[2], status = 0;
+    size_t got = 0;
+    ssize_t n;
+
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], STDERR_FILENO);
+        close(p[0]);
+        crashtrace_install("test_crashtrace");
+        if (in_thread) {
+            pthread_attr_t attr;
+            pthread_t th;
+            pthread_attr_init(&attr);
+            pthread_attr_setstacksize(&attr, 256 * 1024);
+            if (crashtrace_thread_create(&th, &attr, overflow_thread, NULL) != 0)
+                _exit(2);
+            pthread_join(th, NULL);
+        } else {
+            /* an unlimited stack would grow into all of memory first */
+            struct rlimit lim = { 1024 * 1024, 1024 * 1024 };
+            if (setrlimit(RLIMIT_STACK, &lim) != 0)
+                _exit(3);
+            recurse(0);
+        }
+        _exit(0);   /* not reached: the overflow ends the child */
+    }
+    close(p[1]);
+    while (got + 1 < sizeof out && (n = read(p[0], out + got, sizeof out - 1 - got)) > 0)
+        got += (size_t)n;
+    out[got] = '\0';
+    close(p[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGSEGV);
+    assert_non_null(strstr(out, "test_crashtrace: died of SIGSEGV"));
+}
+
+static void
+test_stack_overflow_in_main_thread_is_traced(void **state)
+{
+    (void)state;
+    check_stack_overflow(false);
+}
+
+static void
+test_stack_overflow_in_a_thread_is_traced(void **state)
+{
+    (void)state;
+    check_stack_overflow(true);
+}
 #else
 /* under AddressSanitizer the trace stays out of the way of ASan's report */
 static void
@@ -102,6 +188,27 @@ test_asan_keeps_its_own_handler(void **state)
 }
 #endif
 
+static void *
+answer(void *arg)
+{
+    return (char *)arg + 1;
+}
+
+/* a thread started through the trace runs its function with its argument,
+ * and pthread_join gets what it returned */
+static void
+test_thread_create_runs_the_thread(void **state)
+{
+    static char text[] = "xy";
+    pthread_t th;
+    void *ret = NULL;
+
+    (void)state;
+    assert_int_equal(crashtrace_thread_create(&th, NULL, answer, text), 0);
+    assert_int_equal(pthread_join(th, &ret), 0);
+    assert_ptr_equal(ret, text + 1);
+}
+
 int
 main(void)
 {
@@ -109,9 +216,12 @@ main(void)
 #ifndef ASAN_BUILD
         cmocka_unit_test(test_segv_names_itself_and_its_stack),
         cmocka_unit_test(test_abort_names_itself_and_its_stack),
+        cmocka_unit_test(test_stack_overflow_in_main_thread_is_traced),
+        cmocka_unit_test(test_stack_overflow_in_a_thread_is_traced),
 #else
         cmocka_unit_test(test_asan_keeps_its_own_handler),
 #endif
+        cmocka_unit_test(test_thread_create_runs_the_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
