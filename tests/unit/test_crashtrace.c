@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -28,69 +27,6 @@
 #endif
 
 #ifndef ASAN_BUILD
-/* die_in_child SIG: what a child that installed the trace and died of SIG
- * wrote to stderr (in out), and how it ended */
-static int
-die_in_child(int sig, char *out, size_t outlen)
-{
-    int p[2], status = 0;
-    size_t got = 0;
-    ssize_t n;
-
-    assert_int_equal(pipe(p), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(p[1], STDERR_FILENO);
-        close(p[0]);
-        crashtrace_install("test_crashtrace");
-        if (sig == SIGABRT)
-            abort();
-        raise(sig);
-        _exit(0);   /* not reached: the signal ends the child */
-    }
-    close(p[1]);
-    while (got + 1 < outlen && (n = read(p[0], out + got, outlen - 1 - got)) > 0)
-        got += (size_t)n;
-    out[got] = '\0';
-    close(p[0]);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return status;
-}
-
-static void
-check_died_of(int sig, const char *name)
-{
-    char out[16384], want[64];
-    int status = die_in_child(sig, out, sizeof out);
-
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), sig);   /* as it would have without the trace */
-    snprintf(want, sizeof want, "test_crashtrace: died of %s", name);
-    assert_non_null(strstr(out, want));
-    /* the head line, then at least two frames (the handler's and the caller's) */
-    const char *frames = strchr(out, '\n');
-    assert_non_null(frames);
-    int lines = 0;
-    for (const char *c = frames + 1; *c; c++)
-        lines += *c == '\n';
-    assert_true(lines >= 2);
-}
-
-static void
-test_segv_names_itself_and_its_stack(void **state)
-{
-    (void)state;
-    check_died_of(SIGSEGV, "SIGSEGV");
-}
-
-static void
-test_abort_names_itself_and_its_stack(void **state)
-{
-    (void)state;
-    check_died_of(SIGABRT, "SIGABRT");
-}
-
 /* A frame of 4 KiB a call, used after the call returns (no tail call to
  * turn into a loop); the bound is never reached: the stack ends first. */
 static volatile unsigned long recursion_bound = ~0UL;
@@ -114,13 +50,48 @@ overflow_thread(void *arg)
     return NULL;
 }
 
-/* in_thread: the overflow happens in a thread started with
- * crashtrace_thread_create (a small stack, as the agent's sessions have),
- * else in the main thread */
+/* What a child does to die, after it installed the trace. */
 static void
-check_stack_overflow(bool in_thread)
+crash_by_signal(int sig)
 {
-    char out[16384];
+    if (sig == SIGABRT)
+        abort();
+    raise(sig);
+}
+
+static void
+overflow_main_thread(int unused)
+{
+    /* an unlimited stack would grow into all of memory first */
+    struct rlimit lim = { 1024 * 1024, 1024 * 1024 };
+
+    (void)unused;
+    if (setrlimit(RLIMIT_STACK, &lim) != 0)
+        _exit(3);
+    recurse(0);
+}
+
+/* in a thread started through the trace, with a small stack as the agent's
+ * sessions have */
+static void
+overflow_a_thread(int unused)
+{
+    pthread_attr_t attr;
+    pthread_t th;
+
+    (void)unused;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    if (crashtrace_thread_create(&th, &attr, overflow_thread, NULL) != 0)
+        _exit(2);
+    pthread_join(th, NULL);
+}
+
+/* die_in_child CRASH ARG: what a child that installed the trace and then
+ * ran CRASH(ARG) wrote to stderr (in out), and how it ended */
+static int
+die_in_child(void (*crash)(int), int arg, char *out, size_t outlen)
+{
     int p[2], status = 0;
     size_t got = 0;
     ssize_t n;
@@ -132,46 +103,65 @@ check_stack_overflow(bool in_thread)
         dup2(p[1], STDERR_FILENO);
         close(p[0]);
         crashtrace_install("test_crashtrace");
-        if (in_thread) {
-            pthread_attr_t attr;
-            pthread_t th;
-            pthread_attr_init(&attr);
-            pthread_attr_setstacksize(&attr, 256 * 1024);
-            if (crashtrace_thread_create(&th, &attr, overflow_thread, NULL) != 0)
-                _exit(2);
-            pthread_join(th, NULL);
-        } else {
-            /* an unlimited stack would grow into all of memory first */
-            struct rlimit lim = { 1024 * 1024, 1024 * 1024 };
-            if (setrlimit(RLIMIT_STACK, &lim) != 0)
-                _exit(3);
-            recurse(0);
-        }
-        _exit(0);   /* not reached: the overflow ends the child */
+        crash(arg);
+        _exit(0);   /* not reached: the crash ends the child */
     }
     close(p[1]);
-    while (got + 1 < sizeof out && (n = read(p[0], out + got, sizeof out - 1 - got)) > 0)
+    while (got + 1 < outlen && (n = read(p[0], out + got, outlen - 1 - got)) > 0)
         got += (size_t)n;
     out[got] = '\0';
     close(p[0]);
     assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), SIGSEGV);
-    assert_non_null(strstr(out, "test_crashtrace: died of SIGSEGV"));
+    return status;
 }
 
+static void
+check_died_of(void (*crash)(int), int sig, const char *name)
+{
+    char out[16384], want[64];
+    int status = die_in_child(crash, sig, out, sizeof out);
+
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), sig);   /* as it would have without the trace */
+    snprintf(want, sizeof want, "test_crashtrace: died of %s", name);
+    assert_non_null(strstr(out, want));
+    /* the head line, then at least two frames (the handler's and the caller's) */
+    const char *frames = strchr(out, '\n');
+    assert_non_null(frames);
+    int lines = 0;
+    for (const char *c = frames + 1; *c; c++)
+        lines += *c == '\n';
+    assert_true(lines >= 2);
+}
+
+static void
+test_segv_names_itself_and_its_stack(void **state)
+{
+    (void)state;
+    check_died_of(crash_by_signal, SIGSEGV, "SIGSEGV");
+}
+
+static void
+test_abort_names_itself_and_its_stack(void **state)
+{
+    (void)state;
+    check_died_of(crash_by_signal, SIGABRT, "SIGABRT");
+}
+
+/* an overflow leaves no room on the thread's stack: the handler runs on
+ * the signal stack the trace gave the thread */
 static void
 test_stack_overflow_in_main_thread_is_traced(void **state)
 {
     (void)state;
-    check_stack_overflow(false);
+    check_died_of(overflow_main_thread, SIGSEGV, "SIGSEGV");
 }
 
 static void
 test_stack_overflow_in_a_thread_is_traced(void **state)
 {
     (void)state;
-    check_stack_overflow(true);
+    check_died_of(overflow_a_thread, SIGSEGV, "SIGSEGV");
 }
 #else
 /* under AddressSanitizer the trace stays out of the way of ASan's report */
