@@ -133,7 +133,7 @@ static void
 forget_failed_incoming(struct request_ctx *r, const struct job *j)
 {
     if (!j->defined_before)
-        leftover_forget(r->s->cfg->libvirt_uri, j->vm, j->id, false);
+        leftover_forget(r->s->cfg, &r->agent->jobs, j->vm, j->id, false);
 }
 
 #define FINISH_WAIT_MS 20000

@@ -1185,13 +1185,13 @@ do_move(struct request_ctx *r)
          * libvirt here keeps of it can never run again */
         vs_warn("job %s: libvirt failed after %s resumed %s (%s): the VM moved; its copy here "
                 "goes", m->job.id, m->job.to, m->job.vm, m->migrate_error);
-        leftover_forget(r->s->cfg->libvirt_uri, m->job.vm, m->job.id, true);
+        leftover_forget(r->s->cfg, &r->agent->jobs, m->job.vm, m->job.id, true);
     }
     if (m->migrate_rc != 0 && !d.handed_off && d.answered)
         /* the destination's job is over without the writer: it never takes
          * the VM, so the copy here is the VM, even if libvirt here lost
          * track of the migration */
-        leftover_resume_source(r->s->cfg->libvirt_uri, m->job.vm, m->job.id);
+        leftover_resume_source(r->s->cfg, &r->agent->jobs, m->job.vm, m->job.id);
     if (m->migrate_rc == 0 || d.handed_off) {
         long long total = wire_now_ms() - t0;
         send_progress(r, m, "saving definition", &pr, total, &(bool){ false });

@@ -18,6 +18,7 @@
 #include "common/hostname.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/smallfile.h"
 #include "hostagent/client.h"
 #include "hostagent/daemon.h"
 #include "hostagent/domxml.h"
@@ -114,8 +115,7 @@ bool
 stalecopy_note_arrival(const char *runtime_dir, const char *vm, const char *from,
                        struct vs_error *err)
 {
-    char dir[512], path[800], tmp[820];
-    int fd;
+    char dir[512], path[800];
 
     snprintf(dir, sizeof dir, "%s/arrivals", runtime_dir);
     if (!arrival_path(runtime_dir, vm, path, sizeof path)) {
@@ -126,21 +126,8 @@ stalecopy_note_arrival(const char *runtime_dir, const char *vm, const char *from
         vs_error_set(err, VS_ERR_IO, "cannot make %s: %s", dir, strerror(errno));
         return false;
     }
-    snprintf(tmp, sizeof tmp, "%s.new", path);
     /* written whole, then renamed: a reader never sees half a name */
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-        vs_error_set(err, VS_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-        return false;
-    }
-    size_t n = strlen(from);
-    bool ok = write(fd, from, n) == (ssize_t)n;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        vs_error_set(err, VS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return false;
-    }
-    return true;
+    return vs_smallfile_replace(path, from, strlen(from), err);
 }
 
 void
@@ -156,18 +143,11 @@ bool
 stalecopy_arrived_from(const char *runtime_dir, const char *vm, char *from, size_t len)
 {
     char path[800];
-    int fd;
-    ssize_t n;
+    size_t n;
+    struct vs_error err;
 
-    if (len == 0 || !arrival_path(runtime_dir, vm, path, sizeof path) ||
-        (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-        return false;
-    n = read(fd, from, len - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    from[n] = '\0';
-    return true;
+    return len > 0 && arrival_path(runtime_dir, vm, path, sizeof path) &&
+           vs_smallfile_read(path, from, len, &n, &err) && n > 0;
 }
 
 /* ---- vm-state ------------------------------------------------------------------------------- */

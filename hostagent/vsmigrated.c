@@ -32,6 +32,7 @@
 #include "hostagent/audit.h"
 #include "hostagent/daemon.h"
 #include "hostagent/handoff.h"
+#include "hostagent/leftover.h"
 #include "hostagent/supervise.h"
 #include "hostagent/move.h"
 #include "hostagent/virt.h"
@@ -471,6 +472,9 @@ main(int argc, char **argv)
         vs_error("%s", err.message);
         return 1;
     }
+    /* a failed move's leftovers an agent killed within their minute left
+     * (before any move: a move that begins later waits for each try) */
+    leftover_take_up(cfg, &agent.jobs);
 
     fds[nfds++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
     vs_info("serving as %s on %zu TCP address%s and %s", agent.settings->spn ? agent.settings->spn

@@ -15,27 +15,7 @@
 #include <cmocka.h>
 
 #include "hostagent/stalecopy.h"
-
-static char dir[64];
-
-static int
-make_dir(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/vsm-stalecopy-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    return 0;
-}
-
-static int
-remove_dir(void **state)
-{
-    char cmd[128];
-
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd);
-}
+#include "tests/unit/tmpdir.h"
 
 /* noted, read back, replaced by a later arrival, gone once forgotten */
 static void
@@ -85,7 +65,8 @@ test_names_that_are_no_file(void **state)
     stalecopy_forget_arrival(dir, "../../etc/passwd");   /* nothing happens */
 }
 
-/* a reader with less room gets a truncated, terminated name */
+/* a reader with less room gets no name: a cut one could name another
+ * host ("hosta" of "hosta.lab.test"); one that just fits is read whole */
 static void
 test_short_buffer(void **state)
 {
@@ -94,17 +75,19 @@ test_short_buffer(void **state)
 
     (void)state;
     assert_true(stalecopy_note_arrival(dir, "web01", "hosta.lab.test", &err));
+    assert_false(stalecopy_arrived_from(dir, "web01", from, sizeof from));
+    assert_true(stalecopy_note_arrival(dir, "web01", "hostb", &err));
     assert_true(stalecopy_arrived_from(dir, "web01", from, sizeof from));
-    assert_string_equal(from, "hosta");
+    assert_string_equal(from, "hostb");
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_note_read_forget, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(test_names_that_are_no_file, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(test_short_buffer, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_note_read_forget, tmpdir_make, tmpdir_remove),
+        cmocka_unit_test_setup_teardown(test_names_that_are_no_file, tmpdir_make, tmpdir_remove),
+        cmocka_unit_test_setup_teardown(test_short_buffer, tmpdir_make, tmpdir_remove),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
