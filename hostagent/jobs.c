@@ -112,6 +112,16 @@ jobs_count(struct jobs *t)
     return n;
 }
 
+/* a copy of j as readers see it: with its place, and whether a mend holds
+ * it (under the lock) */
+static void
+copy_of(const struct jobs *t, const struct job *j, struct job *out)
+{
+    *out = *j;
+    out->place = place_of(t, j);
+    out->held_by_mend = out->place != 0 && mending_has(t, j->vm);
+}
+
 size_t
 jobs_snapshot(struct jobs *t, struct job *out, size_t max)
 {
@@ -120,8 +130,7 @@ jobs_snapshot(struct jobs *t, struct job *out, size_t max)
     pthread_mutex_lock(&t->lock);
     for (size_t i = 0; i < JOBS_MAX && n < max; i++)
         if (t->used[i]) {
-            out[n] = t->slots[i];
-            out[n++].place = place_of(t, &t->slots[i]);
+            copy_of(t, &t->slots[i], &out[n++]);
         }
     pthread_mutex_unlock(&t->lock);
     /* in the order of arrival (a handful of jobs: insertion sort) */
@@ -243,7 +252,7 @@ jobs_find(struct jobs *t, const char *id, struct job *out)
     pthread_mutex_lock(&t->lock);
     struct job *j = slot_of(t, id);
     if (j)
-        *out = *j;
+        copy_of(t, j, out);
     pthread_mutex_unlock(&t->lock);
     return j != NULL;
 }

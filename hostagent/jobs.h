@@ -44,6 +44,7 @@ struct job {
     bool running;                  /* let through the queue (jobs_wait_turn) */
     uint64_t ticket;               /* the order of arrival */
     unsigned place;                /* in a copy: its place in the queue, 1 first; 0 running */
+    bool held_by_mend;             /* in a copy: it waits while the agent mends its VM */
     long long queued_ms;           /* how long it waited in the queue */
     bool cancel;
     /* the destination's hand-off, for the source's report */
@@ -98,14 +99,16 @@ enum jobs_turn jobs_wait_turn(struct jobs *t, const char *id, long long wait_ms,
 void jobs_counts(struct jobs *t, size_t *running, size_t *waiting);
 /* How many jobs there are. */
 size_t jobs_count(struct jobs *t);
-/* Copies of up to max jobs into out (with their places), in the order of
- * arrival; returns how many. */
+/* Copies of up to max jobs into out (with their places, and whether a mend
+ * of its VM holds a waiting one), in the order of arrival; returns how
+ * many. */
 size_t jobs_snapshot(struct jobs *t, struct job *out, size_t max);
 /* Add a copy of j, waiting. VS_ERR_BUSY when its VM is in a job here
  * already, or every slot is taken. */
 bool jobs_add(struct jobs *t, const struct job *j, struct vs_error *err);
 void jobs_remove(struct jobs *t, const char *id);
-/* A copy of job id; false if there is none. */
+/* A copy of job id (with its place and held_by_mend, as jobs_snapshot's);
+ * false if there is none. */
 bool jobs_find(struct jobs *t, const char *id, struct job *out);
 /* A copy of vm's job in role; false if there is none. */
 bool jobs_find_vm(struct jobs *t, const char *vm, enum job_role role, struct job *out);

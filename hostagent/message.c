@@ -62,7 +62,20 @@ static const struct {
     [VSM_TAG_VALUE] = { "value", U64, 8, RECORD },
     [VSM_TAG_NETWORK] = { "network", TEXT, 160, BOTH },
     [VSM_TAG_RUNS_HERE] = { "runs_here", U64, 8, MESSAGE },
+    [VSM_TAG_QUEUE_STATE] = { "queue_state", U64, 8, BOTH },
 };
+
+const char *
+vsm_queue_state_name(uint64_t state)
+{
+    static const char *const names[] = {
+        [VSM_QUEUE_RUNNING] = "running",
+        [VSM_QUEUE_CROSSED] = "crossed",
+        [VSM_QUEUE_WAITING] = "waiting",
+        [VSM_QUEUE_MENDING] = "mending",
+    };
+    return state < VSM__QUEUE_END ? names[state] : "unknown";
+}
 
 bool
 vsm_tag_is_number(enum vsm_tag tag)
@@ -200,6 +213,11 @@ vsm_message_parse(const uint8_t *data, size_t len, struct vsm_message *m, struct
                 f->number = f->number << 8 | value[k];
             if (tag == VSM_TAG_RECORD && (f->number == 0 || f->number >= VSM__RECORD_END)) {
                 vs_error_set(err, VS_ERR_PROTOCOL, "a record of unknown kind %llu",
+                             (unsigned long long)f->number);
+                return false;
+            }
+            if (tag == VSM_TAG_QUEUE_STATE && f->number >= VSM__QUEUE_END) {
+                vs_error_set(err, VS_ERR_PROTOCOL, "a queue state of unknown kind %llu",
                              (unsigned long long)f->number);
                 return false;
             }

@@ -84,14 +84,25 @@ enum vsm_tag {
     VSM_TAG_VALUE,          /* u64, in a check record: its figure (memory: free MiB there) */
     VSM_TAG_NETWORK,        /* text: the migration network a move went over, "CIDR via ADDRESS" */
     VSM_TAG_RUNS_HERE,      /* u64 0 or 1, vm-state's answer: the VM runs there holding its writer */
+    VSM_TAG_QUEUE_STATE,    /* u64: enum vsm_queue_state (job records; a waiting move's EVENTs) */
     VSM__TAG_END
+};
+
+/* how a job stands in its host's queue (status's job records) */
+enum vsm_queue_state {
+    VSM_QUEUE_RUNNING = 0,  /* its turn came */
+    VSM_QUEUE_CROSSED,      /* runs, let in over the limit: a crossing move (jobs.h) */
+    VSM_QUEUE_WAITING,      /* waits for a slot, at its queue_place */
+    VSM_QUEUE_MENDING,      /* waits while the agent mends its VM here (a disk export
+                             * started again, a resume): then its turn decides */
+    VSM__QUEUE_END
 };
 
 enum vsm_record_kind {
     VSM_RECORD_CHECK = 1,   /* NAME, PASS, CODE, TEXT, VALUE (optional) */
     VSM_RECORD_VM,          /* NAME, STATE, MEMORY_MIB, VCPUS */
     VSM_RECORD_SETTING,     /* NAME, TEXT */
-    VSM_RECORD_JOB,         /* JOB, VM, TO, PHASE, PROGRESS, ON_BEHALF_OF */
+    VSM_RECORD_JOB,         /* JOB, VM, TO, PHASE, PROGRESS, ON_BEHALF_OF, QUEUE_PLACE, QUEUE_STATE */
     VSM_RECORD_NETWORK,     /* NAME */
     VSM_RECORD_ADDRESS,     /* NAME (an address of the destination), NETWORK: its migration networks, in order */
     VSM__RECORD_END
@@ -148,5 +159,7 @@ bool vsm_record_u64(const struct vsm_record *r, enum vsm_tag tag, uint64_t *valu
 const char *vsm_tag_name(enum vsm_tag tag);
 /* Is tag a u64 field (else text)? */
 bool vsm_tag_is_number(enum vsm_tag tag);
+/* "running", "crossed", "waiting", "mending"; "unknown" for anything else */
+const char *vsm_queue_state_name(uint64_t state);
 
 #endif

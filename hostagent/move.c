@@ -553,6 +553,7 @@ migrate_run(void *arg)
 struct progress {
     uint64_t processed, remaining, total, bps, iterations;
     unsigned place;                    /* waiting: the place in the queue */
+    bool held_by_mend;                 /* waiting: until the agent has mended the VM */
 };
 
 static void
@@ -611,8 +612,11 @@ send_progress(struct request_ctx *r, struct move *m, const char *phase, const st
     vsm_message_add_u64(&w, VSM_TAG_RATE, pr->bps);
     vsm_message_add_u64(&w, VSM_TAG_ITERATIONS, pr->iterations);
     vsm_message_add_u64(&w, VSM_TAG_ELAPSED_MS, (uint64_t)elapsed);
-    if (pr->place > 0)
+    if (pr->place > 0) {
         vsm_message_add_u64(&w, VSM_TAG_QUEUE_PLACE, pr->place);
+        vsm_message_add_u64(&w, VSM_TAG_QUEUE_STATE,
+                            pr->held_by_mend ? VSM_QUEUE_MENDING : VSM_QUEUE_WAITING);
+    }
     if (!wire_send_message(r->w, &w, 5000, &err)) {
         vs_info("job %s: the caller went away (%s); the move goes on", m->job.id, err.message);
         *caller_gone = true;
@@ -1012,6 +1016,8 @@ queue_wait(struct request_ctx *r, struct move *m)
             reply_error(r, VS_ERR_TIMEOUT, msg);
             return false;
         }
+        struct job now;
+        pr.held_by_mend = jobs_find(&r->agent->jobs, m->job.id, &now) && now.held_by_mend;
         send_progress(r, m, "queued", &pr, wire_now_ms() - t0, &gone);
     }
 }

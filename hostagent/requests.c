@@ -150,6 +150,15 @@ probe_disk(const struct request_ctx *r, const char *url, const char *ccache, con
 
 /* ---- status and list ----------------------------------------------------------------- */
 
+/* how a copy of a job stands in the queue, for status */
+static enum vsm_queue_state
+job_queue_state(const struct job *j)
+{
+    if (j->place == 0)
+        return j->crossed ? VSM_QUEUE_CROSSED : VSM_QUEUE_RUNNING;
+    return j->held_by_mend ? VSM_QUEUE_MENDING : VSM_QUEUE_WAITING;
+}
+
 static void
 do_status(struct request_ctx *r)
 {
@@ -191,6 +200,7 @@ do_status(struct request_ctx *r)
         vsm_message_add_u64(&w, VSM_TAG_PROGRESS, jobs[i].progress);
         vsm_message_add_text(&w, VSM_TAG_ON_BEHALF_OF, jobs[i].user);
         vsm_message_add_u64(&w, VSM_TAG_QUEUE_PLACE, jobs[i].place);
+        vsm_message_add_u64(&w, VSM_TAG_QUEUE_STATE, job_queue_state(&jobs[i]));
     }
     free(jobs);
     reply_send(r, &w, VS_OK, NULL);

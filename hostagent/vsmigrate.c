@@ -123,7 +123,7 @@ show_status(const struct options *o, const struct vsm_message *m)
     while (vsm_record_next(m, &pos, &rec)) {
         char name[128] = "", text[1024] = "", job[64] = "", vm[256] = "", to[256] = "";
         char phase[64] = "", user[512] = "";
-        uint64_t progress = 0, place = 0;
+        uint64_t progress = 0, place = 0, queue = VSM_QUEUE_RUNNING;
 
         if (rec.kind == VSM_RECORD_SETTING) {
             vsm_record_text(&rec, VSM_TAG_NAME, name, sizeof name);
@@ -140,17 +140,22 @@ show_status(const struct options *o, const struct vsm_message *m)
             vsm_record_text(&rec, VSM_TAG_ON_BEHALF_OF, user, sizeof user);
             vsm_record_u64(&rec, VSM_TAG_PROGRESS, &progress);
             vsm_record_u64(&rec, VSM_TAG_QUEUE_PLACE, &place);
+            vsm_record_u64(&rec, VSM_TAG_QUEUE_STATE, &queue);
             if (o->json)
-                json_array_append_new(jobs, json_pack("{s:s,s:s,s:s,s:s,s:f,s:s,s:I}", "job", job,
-                                                      "vm", vm, "to", to, "phase", phase,
+                json_array_append_new(jobs, json_pack("{s:s,s:s,s:s,s:s,s:f,s:s,s:I,s:s}", "job",
+                                                      job, "vm", vm, "to", to, "phase", phase,
                                                       "progress", (double)progress / 10, "user", user,
-                                                      "queue_place", (json_int_t)place));
+                                                      "queue_place", (json_int_t)place,
+                                                      "queue_state", vsm_queue_state_name(queue)));
             else if (place > 0)
-                printf("%-18s %s %s to %s: waiting, place %llu in the queue (%s)\n", "job", job, vm,
-                       to, (unsigned long long)place, user);
+                printf("%-18s %s %s to %s: waiting, place %llu in the queue%s (%s)\n", "job", job,
+                       vm, to, (unsigned long long)place, queue == VSM_QUEUE_MENDING ?
+                       ", held until the agent there has mended the VM (a disk export "
+                       "started again, a resume)" : "", user);
             else
-                printf("%-18s %s %s to %s: %s %.1f%% (%s)\n", "job", job, vm, to, phase,
-                       (double)progress / 10, user);
+                printf("%-18s %s %s to %s: %s %.1f%%%s (%s)\n", "job", job, vm, to, phase,
+                       (double)progress / 10, queue == VSM_QUEUE_CROSSED ?
+                       ", let in over max_simultaneous (a crossing move)" : "", user);
         }
     }
     if (o->json) {
@@ -271,6 +276,7 @@ struct event_state {
     bool job_told;
     bool bar_shown;
     uint64_t place_told;   /* the queue place last shown */
+    uint64_t queue_told;   /* and why it waited (enum vsm_queue_state) */
 };
 
 static void
@@ -287,9 +293,10 @@ show_event(const struct vsm_message *ev, void *opaque)
     const struct options *o = es->o;
     char phase[64] = "", job[64] = "", done[32], total_text[32], rate_text[32];
     uint64_t progress = 0, bytes = 0, total = 0, remaining = 0, rate = 0, iterations = 0;
-    uint64_t elapsed = 0, place = 0;
+    uint64_t elapsed = 0, place = 0, queue = VSM_QUEUE_WAITING;
 
     vsm_message_u64(ev, VSM_TAG_QUEUE_PLACE, &place);
+    vsm_message_u64(ev, VSM_TAG_QUEUE_STATE, &queue);
     vsm_message_text(ev, VSM_TAG_PHASE, phase, sizeof phase);
     vsm_message_text(ev, VSM_TAG_JOB, job, sizeof job);
     vsm_message_u64(ev, VSM_TAG_PROGRESS, &progress);
@@ -307,18 +314,27 @@ show_event(const struct vsm_message *ev, void *opaque)
                               (json_int_t)remaining, "rate", (json_int_t)rate,
                               "iterations", (json_int_t)iterations, "elapsed_ms",
                               (json_int_t)elapsed);
-        if (place > 0)
+        if (place > 0) {
             json_object_set_new(j, "queue_place", json_integer((json_int_t)place));
+            json_object_set_new(j, "queue_state", json_string(vsm_queue_state_name(queue)));
+        }
         json_print_line(stdout, j);
         fflush(stdout);
         return;
     }
     if (place > 0) {   /* waiting for a slot: a line per change of place, terminal or not */
-        if (place != es->place_told) {
-            fprintf(stderr, "%s%s: waiting for a migration slot on %s, place %llu in the queue\n",
-                    es->bar_shown ? "\n" : "", job, o->from ? o->from : "the source",
-                    (unsigned long long)place);
+        if (place != es->place_told || queue != es->queue_told) {
+            if (queue == VSM_QUEUE_MENDING)
+                fprintf(stderr, "%s%s: waiting until the agent on %s has mended the VM (a disk "
+                        "export started again, a resume), place %llu in the queue\n",
+                        es->bar_shown ? "\n" : "", job, o->from ? o->from : "the source",
+                        (unsigned long long)place);
+            else
+                fprintf(stderr, "%s%s: waiting for a migration slot on %s, place %llu in the "
+                        "queue\n", es->bar_shown ? "\n" : "", job,
+                        o->from ? o->from : "the source", (unsigned long long)place);
             es->place_told = place;
+            es->queue_told = queue;
             es->bar_shown = false;
         }
         return;

@@ -158,6 +158,11 @@ tap_check "--max-downtime 1 --blackout-policy cancel at 1 MiB/s: cancelled after
 tap_check "... and $b runs on hostb alone, as before" test "$(where "$b")" = hostb
 move_wait "$c"
 tap_diag "$c: $(final_of "$c") $(cat "$work/$c.err")"
+# the mend takes a second or two, the events come each 0.5 s: whether one
+# fell inside it is said, not asserted (test_jobs checks the flag itself)
+tap_diag "$c's events while it waited, by queue_state: $(jq -r 'select(.event and .queue_place) | .queue_state' "$work/$c.out" | sort | uniq -c | tr '\n' ' ')"
+tap_check "... every event of $c's wait says why it waits (queue_state waiting or mending)" \
+    bash -c 'jq -e -s "[.[] | select(.event and .queue_place)] | length > 0 and all(.queue_state == \"waiting\" or .queue_state == \"mending\")" "$1" >/dev/null' _ "$work/$c.out"
 tap_check "--compress (XBZRLE): $c, mended while it waited, moves hostb -> hosta once its turn comes, exit 0" \
     bash -c '[ "$1" = 0 ] && [ "$(where "$2")" = hosta ]' _ "$(rc_of "$c")" "$c"
 
@@ -178,8 +183,16 @@ for _ in $(seq 1 120); do
     sleep 0.25
 done
 held=$(ls "$(hooks hosta)" "$(hooks hostb)" | grep -c reached-destination-prepare)
+# status on hosta, sampled while the two cross: how it says each job stands
+( while [ ! -f "$work/$a.rc" ] || [ ! -f "$work/$c.rc" ]; do
+      vsm ws status --host hosta --json 2>/dev/null |
+          jq -r '.job_list[] | "\(.vm) \(.queue_state)"' 2>/dev/null
+      sleep 0.2
+  done >"$work/crossing-status" ) &
+sampler=$!
 for h in hosta hostb; do rm -rf "$(hooks "$h")"; done
 move_wait "$a"; move_wait "$c"
+wait "$sampler"
 tap_diag "$a: exit $(rc_of "$a") $(cat "$work/$a.err"); $c: exit $(rc_of "$c") $(cat "$work/$c.err")"
 tap_check "crossing moves at limit 1 ($held of 2 sources held their slots before asking): $a hostb -> hosta and $c hosta -> hostb both exit 0" \
     bash -c '[ "$1" = 2 ] && [ "$2$3" = 00 ] && [ "$(where "$4")" = hosta ] && [ "$(where "$5")" = hostb ]' _ "$held" "$(rc_of "$a")" "$(rc_of "$c")" "$a" "$c"
@@ -188,6 +201,9 @@ tap_check "... hostb's move to hosta went first (hosta let it in over its limit)
         ([.[] | select(.action == \"move-prepare\" and .vm == \$a and .result == \"ok\")] | last | .slot_from_ms) as \$in_a |
         ([.[] | select(.action == \"move\" and .vm == \$c and .result == \"ok\")] | last | .slot_until_ms) as \$out_c |
         \$in_a != null and \$out_c != null and \$in_a < \$out_c" "$3" >/dev/null' _ "$a" "$c" "$(audit_log hosta)"
+tap_diag "status on hosta while they crossed (vm queue_state, each sample): $(sort "$work/crossing-status" | uniq -c | tr '\n' ';')"
+tap_check "... and status on hosta said so while it ran: $a's job there 'crossed' (let in over max_simultaneous), never 'mending'" \
+    bash -c 'grep -qx "$1 crossed" "$2" && ! grep -q " mending$" "$2"' _ "$a" "$work/crossing-status"
 migration_set hosta max_simultaneous 2 queue_timeout 10m
 migration_set hostb max_simultaneous 2 queue_timeout 10m
 

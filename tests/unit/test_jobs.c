@@ -235,7 +235,19 @@ test_mending(void **state)
     assert_int_equal(jobs_wait_turn(t, "j1", 0, &place), JOBS_TURN_WAIT);
     assert_int_equal(place, 1);
     assert_false(jobs_vm_moving(t, "web01"));
+    /* status says why it waits, though it is first and a slot is free */
+    struct job copies[4];
+    assert_int_equal(jobs_snapshot(t, copies, 4), 2);
+    assert_string_equal(copies[0].id, "j1");
+    assert_true(copies[0].held_by_mend);
+    assert_int_equal(copies[0].place, 1);
+    assert_false(copies[1].held_by_mend);   /* db01 is no mend's */
+    struct job found;
+    assert_true(jobs_find(t, "j1", &found));   /* what a waiting move's events say */
+    assert_true(found.held_by_mend);
     jobs_mend_end(t, "web01");
+    assert_int_equal(jobs_snapshot(t, copies, 4), 2);
+    assert_false(copies[0].held_by_mend);
     assert_int_equal(jobs_wait_turn(t, "j1", 0, &place), JOBS_TURN_GO);
     assert_int_equal(jobs_wait_turn(t, "j2", 0, &place), JOBS_TURN_GO);
     assert_true(jobs_vm_moving(t, "web01"));
@@ -319,6 +331,18 @@ test_crossing(void **state)
     size_t running, waiting;
     jobs_counts(t, &running, &waiting);
     assert_int_equal(running, 2);
+    /* status tells the crossing move from one whose turn came */
+    struct job copies[8];
+    size_t n = jobs_snapshot(t, copies, 8), seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(copies[i].id, "d1") == 0)
+            seen += copies[i].place == 0 && copies[i].crossed;
+        else if (strcmp(copies[i].id, "s1") == 0)
+            seen += copies[i].place == 0 && !copies[i].crossed;
+        else
+            seen += copies[i].place > 0 && !copies[i].held_by_mend;
+    }
+    assert_int_equal(seen, 4);
     /* hostb let web01 in: no more crossing; d2 waits its turn */
     jobs_set_awaiting_destination(t, "s1", false);
     jobs_remove(t, "d1");

@@ -131,6 +131,26 @@ test_refusals(void **state)
     refused(b, raw(b, 2, 1, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x09", 14), "a record of unknown kind 9");
     refused(b, raw(b, 2, 2, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x01" "\x00\x0f\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x02", 28),
             "'pass' is 2");
+    /* a job record's queue_state: one of four, and only in a record */
+    _Static_assert(VSM_TAG_QUEUE_STATE == 0x2d, "the wire's tag numbers never change");
+    struct vsm_record rec;
+    size_t pos = 0;
+    uint64_t queue = 9;
+    assert_true(vsm_message_parse(b, raw(b, 2, 2, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x04" "\x00\x2d\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x03", 28), &m, NULL));
+    assert_true(vsm_record_next(&m, &pos, &rec));
+    assert_true(vsm_record_u64(&rec, VSM_TAG_QUEUE_STATE, &queue));
+    assert_int_equal(queue, VSM_QUEUE_MENDING);
+    assert_string_equal(vsm_queue_state_name(queue), "mending");
+    refused(b, raw(b, 2, 2, 1, "\x00\x08\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x04" "\x00\x2d\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x04", 28),
+            "a queue state of unknown kind 4");
+    /* and in a waiting move's EVENT, outside any record */
+    assert_true(vsm_message_parse(b, raw(b, 3, 1, 1, "\x00\x2d\x00\x00\x00\x08" "\0\0\0\0\0\0\0\x02", 14), &m, NULL));
+    assert_true(vsm_message_u64(&m, VSM_TAG_QUEUE_STATE, &queue));
+    assert_int_equal(queue, VSM_QUEUE_WAITING);
+    assert_string_equal(vsm_queue_state_name(VSM_QUEUE_RUNNING), "running");
+    assert_string_equal(vsm_queue_state_name(VSM_QUEUE_CROSSED), "crossed");
+    assert_string_equal(vsm_queue_state_name(VSM_QUEUE_WAITING), "waiting");
+    assert_string_equal(vsm_queue_state_name(99), "unknown");
 }
 
 static void
